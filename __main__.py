@@ -1,0 +1,110 @@
+"""The Pulumi program: stack config -> validated cluster specs -> RayCluster resources -> stack outputs.
+
+Stack-specific values (the owning stack in each description, secrets from config) are computed here and
+passed as inputs, because the provider process cannot know the stack (``pulumi.get_stack()`` is wrong there).
+A bad stack config stops the program before any resource is registered, naming every key to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pulumi
+
+from provider.config import (
+    CLUSTERS_KEY,
+    WORKSPACE_KEY,
+    ClusterEntry,
+    ConfigProblem,
+    StackConfigError,
+    parse_clusters,
+    with_redis_password,
+)
+from provider.resource import RayCluster, RayClusterArgs
+
+
+def _snake(name: str) -> str:
+    """camelCase property name -> RayClusterArgs field name (``workerSpec`` -> ``worker_spec``)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _config(full_key: str) -> tuple[pulumi.Config, str]:
+    namespace, _, key = full_key.rpartition(":")
+    return pulumi.Config(namespace or None), key
+
+
+def _is_set(full_key: str) -> bool:
+    config, key = _config(full_key)
+    return config.get(key) is not None
+
+
+def load_clusters() -> list[ClusterEntry]:
+    """Read and validate every cluster of the stack, or raise StackConfigError listing all problems."""
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    stack_file = f"stacks/Pulumi.{stack}.yaml"
+    root = f"{project}:{CLUSTERS_KEY}"
+    try:
+        raw = pulumi.Config().get_object(CLUSTERS_KEY)
+    except pulumi.ConfigTypeError:
+        problem = ConfigProblem(
+            root, "is not a list or map: write it as YAML under config: in the stack file."
+        )
+        raise StackConfigError([problem], stack_file) from None
+    workspace_config, workspace_key = _config(WORKSPACE_KEY)
+    entries = parse_clusters(
+        raw,
+        project=project,
+        stack=stack,
+        default_workspace_id=workspace_config.get(workspace_key),
+        stack_file=stack_file,
+    )
+    # Secrets are looked up before any resource is declared, so a missing one fails the run cleanly.
+    missing = [
+        ConfigProblem(
+            entry.redis_password_key,
+            f"is not set (named by {entry.config_key}.headSpec.gftConfig.redisPasswordSecret): "
+            f"run `pulumi config set --secret {entry.redis_password_key} <password>`.",
+        )
+        for entry in entries
+        if entry.redis_password_key and not _is_set(entry.redis_password_key)
+    ]
+    if missing:
+        raise StackConfigError(missing, stack_file)
+    return entries
+
+
+def declare(entry: ClusterEntry) -> RayCluster:
+    """One RayCluster for one entry; the Redis password, if any, goes in as a secret Output."""
+    props: dict[str, Any] = entry.props
+    if entry.redis_password_key:
+        config, key = _config(entry.redis_password_key)
+        props = with_redis_password(props, pulumi.Output.secret(config.require_secret(key)))
+    args = RayClusterArgs(**{_snake(name): value for name, value in props.items()})
+    return RayCluster(entry.resource_name, args)
+
+
+def outputs_of(cluster: RayCluster) -> dict[str, pulumi.Output[Any]]:
+    """What `pulumi stack output <name>` shows; the dashboard URL carries a token, so it is secret too."""
+    return {
+        "clusterId": cluster.cluster_id,
+        "state": cluster.state,
+        "jobUrl": cluster.job_url,
+        "grpcEndpoint": cluster.grpc_endpoint,
+        "dashboardUrl": pulumi.Output.secret(cluster.dashboard_url),
+        "submitToken": pulumi.Output.secret(cluster.submit_token),
+    }
+
+
+def main() -> None:
+    try:
+        entries = load_clusters()
+    except StackConfigError as exc:
+        # RunError: the engine prints the message once, without a Python traceback, and the run fails.
+        raise pulumi.RunError(str(exc)) from None
+    for entry in entries:
+        pulumi.export(entry.resource_name, outputs_of(declare(entry)))
+
+
+if __name__ == "__main__":
+    main()

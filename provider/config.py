@@ -1,0 +1,261 @@
+"""The ``rayClusters`` stack config, parsed and validated into resource properties before any is declared.
+
+Pure Python (no Pulumi import) so that the program can fail fast with every problem at once, each named by
+the key a person edits in ``stacks/Pulumi.<stack>.yaml`` (``ray-clusters:rayClusters[1].workerSpec[0]
+.minReplica``), and so that these rules are unit-testable without the engine. Validation itself is the
+provider's own: ``spec.check_inputs``, so the program and the provider can never disagree.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from provider.normalize import compact_json
+from provider.spec import RayClusterInputs, check_inputs
+
+#: Stack config key names (the cluster key is in the project's namespace).
+CLUSTERS_KEY = "rayClusters"
+WORKSPACE_KEY = "emr:workspaceId"
+
+#: Inside ``headSpec.gftConfig``: the name of a secret config key holding the Redis password.
+PASSWORD_REF_KEY = "redisPasswordSecret"  # noqa: S105 - a property name, not a password
+_PASSWORD_PATH = ("headSpec", "gftConfig", "redisPassword")
+# Stands in for the secret while the spec is validated; never sent anywhere.
+_PASSWORD_PLACEHOLDER = "<secret>"  # noqa: S105 - a placeholder, not a password
+
+# Resource names end up in URNs and in `pulumi stack output`: keep them plain.
+_RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_CONFIG_KEY = re.compile(r"^(?:[A-Za-z0-9_.-]+:)?[A-Za-z0-9_.-]+$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in the stack file: the full key to edit and what to do about it."""
+
+    key: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.reason}"
+
+
+class StackConfigError(ValueError):
+    """The stack config cannot be turned into clusters; the text lists every problem, one per line."""
+
+    def __init__(self, problems: list[ConfigProblem], stack_file: str | None = None) -> None:
+        self.problems = list(problems)
+        where = f" in {stack_file}" if stack_file else ""
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"invalid stack config{where} ({len(self.problems)} problem(s)):\n{lines}")
+
+
+@dataclass(frozen=True)
+class ClusterEntry:
+    """One validated cluster of the stack: its resource name, properties and where its secrets come from."""
+
+    #: The Pulumi resource name: the map key, or the cluster name in the list form (never the index).
+    resource_name: str
+    #: The stack-file key of the entry, for messages (``ray-clusters:rayClusters.analytics``).
+    config_key: str
+    #: camelCase resource properties, validated, with stack-derived values applied; no secret in them.
+    props: dict[str, Any]
+    #: The validated model (the Redis password, if referenced, is a placeholder here).
+    inputs: RayClusterInputs = field(repr=False)
+    #: Full config key (``ray-clusters:analyticsRedisPassword``) of the secret Redis password, if any.
+    redis_password_key: str | None = None
+
+
+def stack_description(description: str | None, project: str, stack: str) -> str:
+    """The description sent to the API: says which Pulumi stack owns the cluster (seen in the console)."""
+    owner = f"{project}/{stack}"
+    return f"{description} (Pulumi {owner})" if description else f"Managed by Pulumi {owner}"
+
+
+def with_redis_password(props: Mapping[str, Any], password: Any) -> dict[str, Any]:
+    """A copy of ``props`` with ``headSpec.gftConfig.redisPassword`` set (the program passes an Output)."""
+    result = copy.deepcopy(dict(props))
+    head, gft, key = _PASSWORD_PATH
+    head_spec = dict(result.get(head) or {})
+    head_spec[gft] = {**(head_spec.get(gft) or {}), key: password}
+    result[head] = head_spec
+    return result
+
+
+def _member(parent: str, key: str) -> str:
+    """The `pulumi config set --path` spelling of a map member."""
+    return f"{parent}.{key}" if _IDENTIFIER.match(key) else f'{parent}["{key}"]'
+
+
+def _join(entry_key: str, path: str) -> str:
+    if not path:
+        return entry_key
+    return f"{entry_key}{path}" if path.startswith("[") else f"{entry_key}.{path}"
+
+
+class _EntryParser:
+    """Turns one raw entry into props, collecting problems instead of stopping at the first."""
+
+    def __init__(self, project: str, stack: str, default_workspace_id: str | None) -> None:
+        self.project = project
+        self.stack = stack
+        self.default_workspace_id = default_workspace_id
+        self.problems: list[ConfigProblem] = []
+
+    def problem(self, key: str, reason: str) -> None:
+        self.problems.append(ConfigProblem(key, reason))
+
+    def parse(self, entry_key: str, resource_name: str | None, raw: Any) -> ClusterEntry | None:
+        if not isinstance(raw, Mapping):
+            self.problem(
+                entry_key, f"must be an object with name, headSpec, workerSpec..., got {type(raw).__name__}."
+            )
+            return None
+        props: dict[str, Any] = copy.deepcopy(dict(raw))
+        if resource_name is None:  # list form: the cluster name names the resource
+            name = props.get("name")
+            if not isinstance(name, str) or not name:
+                self.problem(
+                    f"{entry_key}.name",
+                    "is required in the list form (it names the Pulumi resource); "
+                    "set it, or write rayClusters as a map of resource name -> spec.",
+                )
+                return None
+            resource_name = name
+        else:
+            props.setdefault("name", resource_name)
+        if not _RESOURCE_NAME.match(resource_name):
+            self.problem(
+                entry_key if "name" not in raw else f"{entry_key}.name",
+                f"{resource_name!r} cannot name a Pulumi resource: use 1-64 letters, digits, '.', '_' "
+                "or '-', starting with a letter or digit.",
+            )
+            return None
+        if "workspaceId" not in props:
+            if not self.default_workspace_id:
+                self.problem(
+                    f"{entry_key}.workspaceId",
+                    f"no workspace: set {WORKSPACE_KEY} for the stack (pulumi config set {WORKSPACE_KEY} "
+                    "w-...) or workspaceId on this cluster.",
+                )
+                return None
+            props["workspaceId"] = self.default_workspace_id
+        if isinstance(props.get("extraParam"), dict | list):
+            props["extraParam"] = compact_json(props["extraParam"])
+        description = props.get("description")
+        if description is None or isinstance(description, str):  # anything else is for check_inputs to report
+            props["description"] = stack_description(description or None, self.project, self.stack)
+        password_key = self._take_password_ref(entry_key, props)
+        checked = with_redis_password(props, _PASSWORD_PLACEHOLDER) if password_key else props
+        inputs, failures = check_inputs(checked)
+        for failure in failures:
+            self.problem(_join(entry_key, failure.path), failure.reason)
+        if inputs is None or failures:
+            return None
+        return ClusterEntry(resource_name, entry_key, props, inputs, password_key)
+
+    def _take_password_ref(self, entry_key: str, props: dict[str, Any]) -> str | None:
+        """Pop ``redisPasswordSecret`` from gftConfig; refuse a password written in the stack file."""
+        head, gft, password = _PASSWORD_PATH
+        head_spec = props.get(head)
+        if not isinstance(head_spec, Mapping) or not isinstance(head_spec.get(gft), Mapping):
+            return None
+        gft_config = dict(head_spec[gft])
+        key_path = f"{entry_key}.{head}.{gft}"
+        if password in gft_config:
+            del gft_config[password]
+            self.problem(
+                f"{key_path}.{password}",
+                "a password must not be written in the stack file: store it with "
+                f"`pulumi config set --secret {self.project}:<name>Password <value>` and set "
+                f"{PASSWORD_REF_KEY}: <name>Password here instead.",
+            )
+        ref = gft_config.pop(PASSWORD_REF_KEY, None)
+        props[head] = {**head_spec, gft: gft_config}
+        if ref is None:
+            return None
+        if not isinstance(ref, str) or not _CONFIG_KEY.match(ref):
+            self.problem(
+                f"{key_path}.{PASSWORD_REF_KEY}",
+                f"must name a secret config key like analyticsRedisPassword, got {ref!r}.",
+            )
+            return None
+        return ref if ":" in ref else f"{self.project}:{ref}"
+
+
+def parse_clusters(
+    raw: Any,
+    *,
+    project: str,
+    stack: str,
+    default_workspace_id: str | None,
+    stack_file: str | None = None,
+) -> list[ClusterEntry]:
+    """Validate the ``<project>:rayClusters`` value (a list of specs or a map name -> spec).
+
+    Raises ``StackConfigError`` listing every problem; returns the clusters in declaration order otherwise.
+    """
+    root = f"{project}:{CLUSTERS_KEY}"
+    parser = _EntryParser(project, stack, default_workspace_id)
+    entries: list[ClusterEntry | None] = []
+    if raw is None:
+        parser.problem(
+            root, "is not set: declare the clusters of this stack (a map name -> spec), or [] for none."
+        )
+    elif isinstance(raw, Mapping):
+        for key, spec in raw.items():
+            entries.append(parser.parse(_member(root, str(key)), str(key), spec))
+    elif isinstance(raw, list):
+        for index, spec in enumerate(raw):
+            entries.append(parser.parse(f"{root}[{index}]", None, spec))
+    else:
+        parser.problem(
+            root, f"must be a list of cluster specs or a map name -> spec, got {type(raw).__name__}."
+        )
+    clusters = [entry for entry in entries if entry is not None]
+    _check_unique(parser, clusters)
+    if parser.problems:
+        raise StackConfigError(parser.problems, stack_file)
+    return clusters
+
+
+def _check_unique(parser: _EntryParser, clusters: list[ClusterEntry]) -> None:
+    """Two entries may share neither a resource name nor a cluster name in one workspace.
+
+    CreateRayCluster is not idempotent: after a lost answer the provider finds its cluster by name, which is
+    only sound when names are unique per workspace.
+    """
+    by_resource: dict[str, str] = {}
+    by_name: dict[tuple[str, str], str] = {}
+    for entry in clusters:
+        first = by_resource.setdefault(entry.resource_name, entry.config_key)
+        if first != entry.config_key:
+            parser.problem(
+                entry.config_key, f"resource name {entry.resource_name!r} is already used by {first}."
+            )
+            continue
+        name_key = (entry.inputs.workspace_id, entry.inputs.name)
+        first = by_name.setdefault(name_key, entry.config_key)
+        if first != entry.config_key:
+            parser.problem(
+                f"{entry.config_key}.name",
+                f"cluster name {entry.inputs.name!r} is already used by {first} in workspace "
+                f"{entry.inputs.workspace_id}; cluster names must be unique per workspace.",
+            )
+
+
+__all__ = [
+    "CLUSTERS_KEY",
+    "PASSWORD_REF_KEY",
+    "WORKSPACE_KEY",
+    "ClusterEntry",
+    "ConfigProblem",
+    "StackConfigError",
+    "parse_clusters",
+    "stack_description",
+    "with_redis_password",
+]

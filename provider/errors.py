@@ -1,0 +1,134 @@
+"""Every exception the EMR Ray-cluster client raises, in one place.
+
+The hierarchy is what callers branch on, so it is documented here rather than spread over modules::
+
+    EmrError                       base of everything below
+    ├── CredentialsError           no usable access key pair was found (lists every place looked in)
+    ├── EndpointError              no region/endpoint, or an endpoint that is unsafe (plain http off-loopback)
+    └── ApiError                   one API operation failed; carries operation, cluster_id, status, code, ...
+        ├── NotFoundError          RayClusterNotFound (or a bare 404): "already gone" for Delete
+        ├── ThrottledError         Throttling* codes, any HTTP status (retried)
+        ├── InvalidParameterError  InvalidParameter* / MissingParameter* (the request itself is wrong)
+        ├── AuthError              signature, access key, timestamp, nonce, Forbidden* (never retried)
+        ├── ServerError            HTTP 5xx (retried, except on Create)
+        ├── TransportError         connection failures / timeouts that outlived the retries
+        ├── MalformedResponseError the server answered something that is not the documented JSON
+        └── AmbiguousCreateError   CreateRayCluster may or may not have been applied: look it up by name
+
+Texts never contain credentials: the client redacts known secret values from any server text it
+embeds, and none of these classes carries headers.
+"""
+
+from __future__ import annotations
+
+
+class EmrError(Exception):
+    """Base class: ``except EmrError`` catches every failure of this client."""
+
+
+class CredentialsError(EmrError):
+    """No access key pair could be resolved; the message names every place that was looked in."""
+
+
+class EndpointError(EmrError):
+    """The endpoint cannot be derived (no region) or is refused (plain HTTP to a non-loopback host)."""
+
+
+class ApiError(EmrError):
+    """An API operation failed.
+
+    Attributes mirror the Alibaba error body so callers can branch on ``code`` without parsing text;
+    ``status`` is None when no HTTP answer was received (transport failures).
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        *,
+        cluster_id: str | None = None,
+        status: int | None = None,
+        code: str | None = None,
+        message: str = "",
+        request_id: str | None = None,
+    ) -> None:
+        self.operation = operation
+        self.cluster_id = cluster_id
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        # e.g. "GetRayCluster ray-abc: RayClusterNotFound (HTTP 404): The ... [requestId 1A2B]"
+        head = f"{self.operation} {self.cluster_id}" if self.cluster_id else self.operation
+        what = self.code or type(self).__name__
+        if self.status is not None:
+            what = f"{what} (HTTP {self.status})"
+        text = f"{head}: {what}"
+        if self.message:
+            text = f"{text}: {self.message}"
+        if self.request_id:
+            text = f"{text} [requestId {self.request_id}]"
+        return text
+
+    def __str__(self) -> str:
+        return self._render()
+
+
+class NotFoundError(ApiError):
+    """The cluster does not exist (code RayClusterNotFound, or HTTP 404 without a more specific code)."""
+
+
+class ThrottledError(ApiError):
+    """Flow control (code Throttling*); ``retry_after`` is the server's hint in seconds, if it sent one."""
+
+    #: The server's ``x-acs-retry-after`` hint in seconds (None when absent); the client sets it.
+    retry_after: float | None = None
+
+
+class InvalidParameterError(ApiError):
+    """The request was rejected as invalid (InvalidParameter*, MissingParameter*): fix the input."""
+
+
+class AuthError(ApiError):
+    """Authentication or authorization failed: bad signature, unknown/disabled key, skew, nonce, Forbidden."""
+
+
+class ServerError(ApiError):
+    """HTTP 5xx from the service (or a 5xx page that is not JSON, e.g. from a load balancer)."""
+
+
+class TransportError(ApiError):
+    """No usable HTTP answer (connect error, timeout, connection dropped) after all retries."""
+
+
+class MalformedResponseError(ApiError):
+    """The answer is not the documented JSON object; ``message`` holds a short excerpt of the body."""
+
+
+class AmbiguousCreateError(ApiError):
+    """CreateRayCluster reached the server but its outcome is unknown (timeout, dropped answer, 5xx).
+
+    Retrying blindly could create a duplicate cluster, so the caller must look the cluster up by name
+    (ListRayCluster) before creating again. ``cause`` is the underlying failure.
+    """
+
+    #: The underlying failure (an httpx exception or a ServerError); also chained as ``__cause__``.
+    cause: BaseException | None = None
+
+
+__all__ = [
+    "AmbiguousCreateError",
+    "ApiError",
+    "AuthError",
+    "CredentialsError",
+    "EmrError",
+    "EndpointError",
+    "InvalidParameterError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "ServerError",
+    "ThrottledError",
+    "TransportError",
+]

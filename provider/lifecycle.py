@@ -1,0 +1,243 @@
+"""What it takes to create, converge and delete one Ray cluster, in plain Python.
+
+The dynamic provider (``resource.py``) is thin glue around these functions, so that the same steps can back a
+native provider later and can be tested without the Pulumi engine. Nothing here imports Pulumi.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from provider.api import RayClusterApi
+from provider.errors import AmbiguousCreateError, EmrError, NotFoundError
+from provider.models import RayClusterDetail
+from provider.plan import Plan, live_matches, plan_update
+from provider.spec import RayClusterInputs
+from provider.waiter import WaitFailed, WaitPolicy, WaitTimeout, wait_until
+
+RUNNING, STOPPED, ERROR = "Running", "Stopped", "Error"
+STARTING, STOPPING = "Starting", "Stopping"
+SETTLED_STATES = frozenset({RUNNING, STOPPED})
+
+# A cluster found by name after an ambiguous create must have been created after we sent the request;
+# this much clock skew between us and the service is tolerated.
+_CLOCK_SKEW_MS = 5 * 60 * 1000
+
+# The first polls of a wait come this often; later ones every ~10% of the time waited so far (waiter.py).
+POLL_MIN_DELAY = 0.5
+
+Progress = Callable[[str], None]
+
+
+class ClusterOperationError(EmrError):
+    """A lifecycle step did not reach its goal; the text says what happened and what the next run does."""
+
+
+@dataclass(frozen=True)
+class UpdateOutcome:
+    """The cluster after an update, with the plan that was applied (empty when nothing was sent)."""
+
+    cluster: RayClusterDetail
+    plan: Plan
+
+
+class ClusterLifecycle:
+    """Creates, adopts, converges and deletes clusters through the API, waiting for each step to settle."""
+
+    def __init__(
+        self, api: RayClusterApi, progress: Progress, *, sleep: Callable[[float], None] = time.sleep
+    ):
+        self._api = api
+        self._progress = progress
+        self._sleep = sleep
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def get(self, workspace_id: str, cluster_id: str) -> RayClusterDetail | None:
+        """The live cluster, or None when the service says it does not exist."""
+        try:
+            return self._api.get(workspace_id, cluster_id)
+        except NotFoundError:
+            return None
+
+    # -- create --------------------------------------------------------------------------------------
+
+    def create(self, inputs: RayClusterInputs) -> RayClusterDetail:
+        """Create the cluster (or adopt ``adoptClusterId``), wait until Running, then apply the run state."""
+        if inputs.adopt_cluster_id:
+            return self.adopt(inputs)
+        cluster_id = self._create_once(inputs)
+        try:
+            cluster = self._wait(inputs, cluster_id, {RUNNING}, inputs.timeouts.create, "to start")
+        except (WaitFailed, WaitTimeout) as exc:
+            raise self._failed_create(inputs, cluster_id, exc) from None
+        return self._apply_run_state(inputs, cluster)
+
+    def _create_once(self, inputs: RayClusterInputs) -> str:
+        """Send CreateRayCluster; after an ambiguous failure look the cluster up by name, never duplicate it."""
+        sent_at_ms = int(time.time() * 1000)
+        body = inputs.api_body()
+        try:
+            return self._api.create(inputs.workspace_id, body)
+        except AmbiguousCreateError as exc:
+            self._progress(
+                f"{inputs.name}: CreateRayCluster may have been applied ({exc}); looking it up by name"
+            )
+        found = self._find_created(inputs, sent_at_ms)
+        if found:
+            self._progress(f"{inputs.name}: found {found}, created by the request whose answer was lost")
+            return found
+        # Not there: the request never reached the service, so one more attempt cannot duplicate it.
+        try:
+            return self._api.create(inputs.workspace_id, body)
+        except AmbiguousCreateError:
+            found = self._find_created(inputs, sent_at_ms)
+            if found:
+                return found
+            raise
+
+    def _find_created(self, inputs: RayClusterInputs, sent_at_ms: int) -> str | None:
+        candidates = [
+            summary
+            for summary in self._api.list(inputs.workspace_id)
+            if summary.name == inputs.name and (summary.create_time or 0) >= sent_at_ms - _CLOCK_SKEW_MS
+        ]
+        if len(candidates) > 1:
+            ids = ", ".join(sorted(c.cluster_id or "?" for c in candidates))
+            raise ClusterOperationError(
+                f"{inputs.name}: several clusters named {inputs.name!r} were created just now ({ids}); "
+                "delete the extra ones, then adopt the one to keep with adoptClusterId."
+            )
+        return candidates[0].cluster_id if candidates else None
+
+    def _failed_create(self, inputs: RayClusterInputs, cluster_id: str, exc: Exception) -> Exception:
+        reason = str(exc)
+        if inputs.keep_failed_cluster:
+            return ClusterOperationError(
+                f"{inputs.name}: cluster {cluster_id} did not become Running: {reason}. It was kept "
+                f"(keepFailedCluster); set adoptClusterId: {cluster_id} to manage it, or delete it by hand."
+            )
+        self._progress(f"{inputs.name}: deleting {cluster_id}, which did not become Running")
+        try:
+            self.delete(inputs.workspace_id, cluster_id, inputs.timeouts.delete)
+        except EmrError as delete_error:
+            return ClusterOperationError(
+                f"{inputs.name}: cluster {cluster_id} did not become Running: {reason}. Deleting it failed too "
+                f"({delete_error}); delete it by hand or adopt it with adoptClusterId: {cluster_id}."
+            )
+        return ClusterOperationError(
+            f"{inputs.name}: cluster {cluster_id} did not become Running: {reason}. It was deleted; "
+            "the next `pulumi up` starts clean."
+        )
+
+    def adopt(self, inputs: RayClusterInputs) -> RayClusterDetail:
+        """Take over an existing cluster, then converge it to the declared spec like an update."""
+        cluster_id = inputs.adopt_cluster_id
+        assert cluster_id
+        if self.get(inputs.workspace_id, cluster_id) is None:
+            raise ClusterOperationError(
+                f"{inputs.name}: adoptClusterId {cluster_id} does not exist in workspace {inputs.workspace_id}; "
+                "check the id with ListRayCluster or remove adoptClusterId to create a new cluster."
+            )
+        return self.update(cluster_id, inputs, previous=None).cluster
+
+    # -- update --------------------------------------------------------------------------------------
+
+    def update(
+        self, cluster_id: str, inputs: RayClusterInputs, previous: RayClusterInputs | None
+    ) -> UpdateOutcome:
+        """Send one UpdateRayCluster with only the changed keys, wait until settled, verify, restart if asked."""
+        live = self._require(inputs, cluster_id)
+        plan = plan_update(inputs, live.to_api_dict(), previous)
+        if plan.body:
+            self._api.update(inputs.workspace_id, cluster_id, plan.body)
+            live = self._wait_settled(inputs, cluster_id)
+            if not live_matches(inputs, live.to_api_dict()):
+                remaining = plan_update(inputs, live.to_api_dict(), previous)
+                lines = "; ".join(change.describe() for change in remaining.changes)
+                raise ClusterOperationError(
+                    f"{inputs.name} ({cluster_id}): UpdateRayCluster was accepted but the cluster still differs: "
+                    f"{lines}. The next `pulumi up` retries from the live state."
+                )
+        if live.modified and inputs.restart_on_pending_changes and live.state == RUNNING:
+            live = self.restart(inputs, cluster_id)
+        return UpdateOutcome(self._apply_run_state(inputs, live), plan)
+
+    def restart(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
+        """Stop then start, so that a stored but pending configuration takes effect."""
+        self._progress(f"{inputs.name} ({cluster_id}): restarting to apply pending changes")
+        self._api.stop(inputs.workspace_id, cluster_id)
+        self._wait(inputs, cluster_id, {STOPPED}, inputs.timeouts.update, "to stop")
+        self._api.start(inputs.workspace_id, cluster_id, client_token=uuid.uuid4().hex)
+        return self._wait(inputs, cluster_id, {RUNNING}, inputs.timeouts.update, "to start")
+
+    def _apply_run_state(self, inputs: RayClusterInputs, cluster: RayClusterDetail) -> RayClusterDetail:
+        """Start or stop the cluster when a run state is declared; unset means the state is not managed."""
+        desired = inputs.desired_state
+        cluster_id = cluster.cluster_id or ""
+        if desired is None or cluster.state == desired:
+            return cluster
+        if desired == STOPPED:
+            self._api.stop(inputs.workspace_id, cluster_id)
+        else:
+            self._api.start(inputs.workspace_id, cluster_id, client_token=uuid.uuid4().hex)
+        return self._wait(inputs, cluster_id, {desired}, inputs.timeouts.update, f"to reach {desired}")
+
+    def _wait_settled(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
+        return self._wait(inputs, cluster_id, SETTLED_STATES, inputs.timeouts.update, "to settle")
+
+    # -- delete --------------------------------------------------------------------------------------
+
+    def delete(self, workspace_id: str, cluster_id: str, timeout: float) -> None:
+        """Delete and wait until GetRayCluster says not found; a cluster already gone is success."""
+        try:
+            self._api.delete(workspace_id, cluster_id)
+        except NotFoundError:
+            return
+        policy = WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY)
+        wait_until(
+            lambda: self.get(workspace_id, cluster_id),
+            done=lambda cluster: cluster is None,
+            failed=lambda cluster: None,
+            policy=policy,
+            describe=lambda cluster: f"{cluster_id} still {cluster.state if cluster else 'gone'}",
+            progress=self._progress,
+            sleep=self._sleep,
+        )
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _require(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
+        cluster = self.get(inputs.workspace_id, cluster_id)
+        if cluster is None:
+            raise ClusterOperationError(
+                f"{inputs.name}: cluster {cluster_id} no longer exists. Run `pulumi refresh` (or "
+                "`pulumi up --refresh`) so that Pulumi forgets it and creates it again."
+            )
+        return cluster
+
+    def _wait(
+        self,
+        inputs: RayClusterInputs,
+        cluster_id: str,
+        targets: set[str] | frozenset[str],
+        timeout: float,
+        goal: str,
+    ) -> RayClusterDetail:
+        def fetch() -> RayClusterDetail:
+            return self._require(inputs, cluster_id)
+
+        return wait_until(
+            fetch,
+            done=lambda cluster: cluster.state in targets,
+            failed=lambda cluster: (
+                (cluster.message or "the service gave no message") if cluster.state == ERROR else None
+            ),
+            policy=WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
+            describe=lambda cluster: f"{inputs.name} ({cluster_id}) waiting {goal}: state {cluster.state}",
+            progress=self._progress,
+            sleep=self._sleep,
+        )

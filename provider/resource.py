@@ -1,0 +1,339 @@
+"""The Pulumi face of the project: the ``RayCluster`` resource and its dynamic provider.
+
+This module is thin glue. Validation lives in ``spec``, the diff in ``plan``, the API in ``api`` and the
+steps of a create or update in ``lifecycle``; here we only translate between Pulumi's property bags and
+those, and write the per-field diff lines to stderr (the engine shows them in the preview).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
+from provider.api import RayClusterApi
+from provider.credentials import ClientSettings
+from provider.lifecycle import ClusterLifecycle
+from provider.models import RayClusterDetail
+from provider.plan import declared_view, plan_update
+from provider.spec import RayClusterInputs, check_inputs
+
+PROVIDER_KEY = "__provider"
+
+# Stack config keys read in configure(): the names pulumi-alicloud users already have, plus our endpoint.
+CONFIG_KEYS = {
+    "access_key_id": "alicloud:accessKey",
+    "access_key_secret": "alicloud:secretKey",
+    "security_token": "alicloud:securityToken",
+    "region": "alicloud:region",
+    "endpoint": "emr:endpoint",
+}
+
+# Read-only values of GetRayCluster that every resource exposes as outputs.
+OUTPUT_FIELDS = (
+    "clusterId",
+    "state",
+    "modified",
+    "message",
+    "dashboardUrl",
+    "jobUrl",
+    "jobUrlInner",
+    "grpcEndpoint",
+    "submitToken",
+    "createTime",
+    "modifiedTime",
+    "instances",
+)
+# Secret in state: the provider wraps them as RPC secrets (which the engine keeps), and RayCluster also
+# lists them in additional_secret_outputs, so either mechanism alone keeps them encrypted.
+SECRET_OUTPUTS = ["submitToken", "dashboardUrl"]
+# An input that is wrapped as a secret whenever the provider hands it back to the engine.
+_SECRET_INPUT_PATH = ("headSpec", "gftConfig", "redisPassword")
+
+
+_INPUT_KEYS = frozenset(field.alias or name for name, field in RayClusterInputs.model_fields.items())
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def _contains_unknown(value: Any) -> bool:
+    if _is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_contains_unknown(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_contains_unknown(v) for v in value)
+    return False
+
+
+def _input_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The declared inputs inside a property bag (old outputs carry inputs plus read-only fields)."""
+    return {key: value for key, value in props.items() if key in _INPUT_KEYS}
+
+
+def _with_secret_inputs_wrapped(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Mark the Redis password secret wherever we hand inputs back to the engine (outputs, refreshed inputs)."""
+    head, gft, password = _SECRET_INPUT_PATH
+    result = dict(props)
+    head_spec = result.get(head)
+    gft_config = head_spec.get(gft) if isinstance(head_spec, Mapping) else None
+    if isinstance(head_spec, Mapping) and isinstance(gft_config, Mapping) and gft_config.get(password):
+        result[head] = {**head_spec, gft: {**gft_config, password: rpc.wrap_rpc_secret(gft_config[password])}}
+    return result
+
+
+def _parse(props: Mapping[str, Any]) -> RayClusterInputs:
+    inputs, failures = check_inputs(_input_props(props))
+    if inputs is None:
+        reasons = "; ".join(f"{f.path}: {f.reason}" for f in failures) or "unknown values"
+        raise ValueError(f"invalid Ray cluster inputs: {reasons}")
+    return inputs
+
+
+def _previous(olds: Mapping[str, Any]) -> RayClusterInputs | None:
+    """The inputs of the last deployment, when they still validate (state written by an older version may not)."""
+    inputs, _ = check_inputs(_input_props(olds))
+    return inputs
+
+
+def _outputs(props: Mapping[str, Any], cluster: RayClusterDetail) -> dict[str, Any]:
+    """Every input (so that Diff and Update see them as olds) plus the read-only live fields."""
+    live = cluster.to_api_dict()
+    outs = _with_secret_inputs_wrapped(_input_props(props))
+    for field in OUTPUT_FIELDS:
+        value = live.get(field)
+        outs[field] = rpc.wrap_rpc_secret(value) if field in SECRET_OUTPUTS and value is not None else value
+    outs["instances"] = live.get("instances") or []
+    return outs
+
+
+def _label(inputs: Mapping[str, Any], cluster_id: str) -> str:
+    name = inputs.get("name")
+    return f"{name} ({cluster_id})" if isinstance(name, str) else cluster_id
+
+
+def _say(line: str) -> None:
+    # The engine shows each stderr line of a dynamic provider as a diagnostic of the resource.
+    print(line, file=sys.stderr, flush=True)
+
+
+def _masked(line: str, path: str) -> str:
+    return f"~ {path} (secret value changed)" if "redisPassword" in path else line
+
+
+class RayClusterProvider(ResourceProvider):
+    """Dynamic provider for EMR Serverless Spark Ray clusters.
+
+    It holds no state when pickled into ``__provider``: credentials, region and endpoint are read in
+    ``configure()`` inside the provider process, and the HTTP client is built on first use.
+    """
+
+    # Nothing secret is captured when pickling, so the provider need not be encrypted in every resource.
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Only plain settings could ever be pickled; the runtime client, lock and config never are.
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    # -- configuration ---------------------------------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        values = {field: req.config.get(key) for field, key in CONFIG_KEYS.items()}
+        self._settings = ClientSettings(**{k: v for k, v in values.items() if v not in (None, "")})
+
+    def _lifecycle(self) -> ClusterLifecycle:
+        lock = self.__dict__.setdefault("_lock", threading.Lock())
+        with lock:
+            lifecycle: ClusterLifecycle | None = self.__dict__.get("_cached_lifecycle")
+            if lifecycle is None:
+                settings = self.__dict__.get("_settings") or ClientSettings()
+                lifecycle = ClusterLifecycle(RayClusterApi.from_settings(settings), _say)
+                self._cached_lifecycle = lifecycle
+            return lifecycle
+
+    # -- engine operations -----------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY and k not in OUTPUT_FIELDS}
+        _, failures = check_inputs(props, is_unknown=_is_unknown)
+        return CheckResult(news, [CheckFailure(f.path, f.reason) for f in failures])
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old_inputs, new_inputs = _input_props(olds), _input_props(news)
+        label = _label(new_inputs, id_)
+        replaces = self._replaced_keys(id_, old_inputs, new_inputs)
+        if _contains_unknown(new_inputs):
+            unknown = sorted(k for k, v in new_inputs.items() if _contains_unknown(v))
+            _say(f"{label}: {', '.join(unknown)} known only after apply")
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+        if replaces:
+            _say(f"{label}: {', '.join(replaces)} changed: the cluster will be replaced")
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+
+        declared = _parse(new_inputs)
+        live = self._lifecycle().get(declared.workspace_id, id_)
+        if live is None:
+            _say(f"{label}: the cluster no longer exists (deleted outside Pulumi); it will be created again")
+            return DiffResult(changes=True, replaces=["clusterId"], delete_before_replace=True)
+        plan = plan_update(declared, live.to_api_dict(), _previous(olds))
+        for change in plan.changes:
+            _say(f"{label}: {_masked(change.describe(), change.path)}")
+        run_state_change = self._run_state_note(label, declared, live)
+        # A changed option (timeouts, restart policy...) or inputs the live cluster already matches still
+        # need an update, with no API write, so that the new inputs are recorded in state.
+        inputs_changed = old_inputs != new_inputs
+        changed = not plan.empty or run_state_change or inputs_changed
+        return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = _parse(props)
+        cluster = self._lifecycle().create(inputs)
+        return CreateResult(cluster.cluster_id or "", _outputs(props, cluster))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        outcome = self._lifecycle().update(id_, _parse(news), _previous(olds))
+        return UpdateResult(_outputs(news, outcome.cluster))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        old_inputs = _input_props(props)
+        workspace_id = old_inputs.get("workspaceId")
+        if not isinstance(workspace_id, str):
+            raise ValueError(f"{id_}: cannot read a cluster without its workspaceId in state")
+        cluster = self._lifecycle().get(workspace_id, id_)
+        if cluster is None:
+            return ReadResult("", {})
+        like = _previous(props)
+        inputs = dict(old_inputs)
+        if like is not None:
+            inputs.update(declared_view(cluster.to_api_dict(), like))
+        return ReadResult(id_, _outputs(inputs, cluster), _with_secret_inputs_wrapped(inputs))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        inputs = _parse(props)
+        self._lifecycle().delete(inputs.workspace_id, id_, inputs.timeouts.delete)
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _replaced_keys(id_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+        keys = []
+        if old.get("workspaceId") != new.get("workspaceId"):
+            keys.append("workspaceId")
+        adopt = new.get("adoptClusterId")
+        if adopt and not _is_unknown(adopt) and adopt != id_:
+            keys.append("adoptClusterId")
+        return keys
+
+    @staticmethod
+    def _run_state_note(label: str, declared: RayClusterInputs, live: RayClusterDetail) -> bool:
+        """Report a run state that differs from the declared one; True when the update must act on it."""
+        desired = declared.desired_state
+        if desired is not None and live.state in ("Running", "Stopped") and live.state != desired:
+            _say(f"{label}: ~ state {live.state} -> {desired}")
+            return True
+        if desired is None and live.state == "Stopped":
+            _say(f"{label}: the cluster is Stopped (not managed: set desiredState to start it)")
+        if live.state == "Error":
+            _say(f"{label}: the cluster is in state Error: {live.message or 'no message'}")
+        return False
+
+
+@dataclass
+class RayClusterArgs:
+    """Inputs of a RayCluster, snake_case in Python; nested specs use the API's camelCase keys."""
+
+    workspace_id: pulumi.Input[str]
+    name: pulumi.Input[str]
+    description: pulumi.Input[str] | None = None
+    display_release_version: pulumi.Input[str] | None = None
+    network_service_name: pulumi.Input[str] | None = None
+    head_spec: pulumi.Input[Mapping[str, Any]] | None = None
+    worker_spec: pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]]]] | None = None
+    volume_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    extra_param: pulumi.Input[str] | None = None
+    adopt_cluster_id: pulumi.Input[str] | None = None
+    timeouts: pulumi.Input[Mapping[str, Any]] | None = None
+    desired_state: pulumi.Input[str] | None = None
+    restart_on_pending_changes: pulumi.Input[bool] | None = None
+    keep_failed_cluster: pulumi.Input[bool] | None = None
+
+    _WIRE_NAMES = {
+        "workspace_id": "workspaceId",
+        "display_release_version": "displayReleaseVersion",
+        "network_service_name": "networkServiceName",
+        "head_spec": "headSpec",
+        "worker_spec": "workerSpec",
+        "volume_ids": "volumeIds",
+        "extra_param": "extraParam",
+        "adopt_cluster_id": "adoptClusterId",
+        "desired_state": "desiredState",
+        "restart_on_pending_changes": "restartOnPendingChanges",
+        "keep_failed_cluster": "keepFailedCluster",
+    }
+
+    def to_props(self) -> dict[str, Any]:
+        """The resource properties: camelCase names, unset values left out (unset = not managed)."""
+        props: dict[str, Any] = {}
+        for field, value in vars(self).items():
+            if value is not None:
+                props[self._WIRE_NAMES.get(field, field)] = value
+        return props
+
+
+_SNAKE_OUTPUTS = {
+    name: "".join(f"_{c.lower()}" if c.isupper() else c for c in name) for name in OUTPUT_FIELDS
+}
+
+# The provider object is stateless when pickled, so every resource shares one (and one provider-process cache).
+_PROVIDER = RayClusterProvider()
+
+
+class RayCluster(pulumi.dynamic.Resource, module="emr", name="RayCluster"):
+    """An EMR Serverless Spark Ray cluster, kept equal to its declaration by minimal UpdateRayCluster calls."""
+
+    cluster_id: pulumi.Output[str]
+    state: pulumi.Output[str]
+    modified: pulumi.Output[bool]
+    message: pulumi.Output[str]
+    dashboard_url: pulumi.Output[str]
+    job_url: pulumi.Output[str]
+    job_url_inner: pulumi.Output[str]
+    grpc_endpoint: pulumi.Output[str]
+    submit_token: pulumi.Output[str]
+    create_time: pulumi.Output[float]
+    modified_time: pulumi.Output[float]
+    instances: pulumi.Output[list[Any]]
+
+    def translate_output_property(self, prop: str) -> str:
+        return _SNAKE_OUTPUTS.get(prop, prop)
+
+    def __init__(self, resource_name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        props = args.to_props()
+        for field in OUTPUT_FIELDS:
+            props.setdefault(field, None)
+        secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        super().__init__(_PROVIDER, resource_name, props, pulumi.ResourceOptions.merge(secret, opts))

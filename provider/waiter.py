@@ -1,0 +1,114 @@
+"""Waiting for a target state, described as data (like botocore's waiters).
+
+The delay between polls grows with the time already waited (``fraction * elapsed``, bounded by
+``min_delay`` and ``max_delay``): a change is noticed within about 10% of the wait, and the number of polls
+grows with the logarithm of the wait instead of linearly, which matters when hundreds of clusters wait at
+once against a throttled API. The clock and the sleep are parameters so tests run in simulated time.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: First progress message once the wait exceeds this, then at most one per PROGRESS_EVERY.
+PROGRESS_AFTER = 10.0
+PROGRESS_EVERY = 30.0
+
+
+@dataclass(frozen=True)
+class WaitPolicy:
+    """How long to wait in total and how often to look."""
+
+    #: Seconds: the total deadline, counted from the call.
+    timeout: float
+    #: Seconds before the second poll (the first is immediate), and the shortest delay ever.
+    min_delay: float = 1.0
+    #: Seconds: the longest delay between polls.
+    max_delay: float = 60.0
+    #: Next delay ~= fraction * elapsed.
+    fraction: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.timeout) and self.timeout >= 0):
+            raise ValueError(f"timeout must be a finite number of seconds >= 0, got {self.timeout!r}")
+        if not 0 < self.min_delay <= self.max_delay:
+            raise ValueError("delays must satisfy 0 < min_delay <= max_delay")
+        if not self.fraction >= 0:
+            raise ValueError("fraction must be >= 0")
+
+    def delay(self, elapsed: float) -> float:
+        """The pause before the next poll after ``elapsed`` seconds of waiting."""
+        return min(self.max_delay, max(self.min_delay, self.fraction * elapsed))
+
+
+class WaitError(Exception):
+    """Base of the waiter's outcomes other than success; ``last`` is the last value fetched."""
+
+    def __init__(self, message: str, *, last: Any, elapsed: float) -> None:
+        super().__init__(message)
+        #: The last fetched value (not part of the message: it may hold secrets such as tokens).
+        self.last = last
+        #: Seconds waited.
+        self.elapsed = elapsed
+
+
+class WaitTimeout(WaitError):
+    """The deadline passed before the target state was reached."""
+
+
+class WaitFailed(WaitError):
+    """The resource reached a failure state; ``message`` is the service's explanation."""
+
+    def __init__(self, message: str, *, last: Any, elapsed: float) -> None:
+        super().__init__(message, last=last, elapsed=elapsed)
+        self.message = message
+
+
+def wait_until(
+    fetch: Callable[[], T],
+    *,
+    done: Callable[[T], bool],
+    failed: Callable[[T], str | None],
+    policy: WaitPolicy,
+    describe: Callable[[T], str] = str,
+    progress: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Poll ``fetch`` until ``done``; raise WaitFailed when ``failed`` returns a message, WaitTimeout at the deadline.
+
+    The first poll is immediate, the last one happens at the deadline (never after it). Exceptions from
+    ``fetch`` propagate: the API client already retried transient errors, and a caller that expects
+    "not found" makes fetch return a sentinel instead.
+    """
+    start = clock()
+    reported_at: float | None = None
+    while True:
+        value = fetch()
+        elapsed = clock() - start
+        reason = failed(value)
+        if reason is not None:
+            raise WaitFailed(reason, last=value, elapsed=elapsed)
+        if done(value):
+            return value
+        remaining = policy.timeout - elapsed
+        if remaining <= 0:
+            raise WaitTimeout(
+                f"timed out after {elapsed:.0f}s (timeout {policy.timeout:.0f}s): {describe(value)}",
+                last=value,
+                elapsed=elapsed,
+            )
+        if progress is not None and elapsed >= PROGRESS_AFTER:
+            if reported_at is None or elapsed - reported_at >= PROGRESS_EVERY:
+                progress(f"still {describe(value)} after {elapsed:.0f}s (timeout {policy.timeout:.0f}s)")
+                reported_at = elapsed
+        sleep(min(policy.delay(elapsed), remaining))
+
+
+__all__ = ["WaitError", "WaitFailed", "WaitPolicy", "WaitTimeout", "wait_until"]

@@ -1,0 +1,60 @@
+"""Shared fixtures: the emulator process (see tests/support/emulator.py for the handle)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# `tests.support...` must import however pytest is launched (`.venv/bin/pytest` does not put the project
+# root on sys.path); `pythonpath = ["."]` under [tool.pytest.ini_options] would do the same job.
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from tests.support.emulator import Emulator, start_emulator  # noqa: E402
+
+TEST_STARTUP_SECONDS = 0.2
+DEFAULT_CONFIG = {
+    "startupSeconds": TEST_STARTUP_SECONDS,
+    "stopSeconds": TEST_STARTUP_SECONDS,
+    "updateMode": "immediate",
+    "startupFailureMessage": None,
+}
+
+
+@pytest.fixture(scope="session")
+def emulator_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """One emulator process for the whole session (startup and stop 0.2 s)."""
+    emu = start_emulator(tmp_path_factory.mktemp("emulator"), startup_seconds=TEST_STARTUP_SECONDS)
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def emulator(emulator_session: Emulator) -> Emulator:
+    """The session emulator, empty: clusters wiped, journal and faults cleared, config back to defaults."""
+    if not emulator_session.alive:
+        emulator_session.restart()
+    emulator_session.reset(clusters=True)
+    emulator_session.configure(**DEFAULT_CONFIG)
+    return emulator_session
+
+
+@pytest.fixture
+def make_emulator(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
+    """Factory for private emulator processes with custom flags; all stopped at teardown."""
+    started: list[Emulator] = []
+
+    def make(**flags: Any) -> Emulator:
+        flags.setdefault("startup_seconds", TEST_STARTUP_SECONDS)
+        emu = start_emulator(tmp_path / f"emu{len(started)}", **flags)
+        started.append(emu)
+        return emu
+
+    yield make
+    for emu in started:
+        emu.stop()

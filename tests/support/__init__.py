@@ -1,0 +1,1 @@
+"""Shared test support: the emulator process (tests/support/emulator.py)."""
