@@ -138,9 +138,7 @@ print(len(s), len(raw), t)
 
 def by_value_payload() -> dict[str, float]:
     """The same figures for a provider class defined in `__main__` (the program): dill copies its code."""
-    out = subprocess.run(
-        [sys.executable, "-c", BY_VALUE_SCRIPT], cwd=ROOT, capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", BY_VALUE_SCRIPT], cwd=ROOT, capture_output=True, text=True, check=True)
     chars, raw_bytes, load_s = out.stdout.split()
     return {"base64_chars": float(chars), "pickle_bytes": float(raw_bytes), "load_us": float(load_s) * 1e6}
 

@@ -16,17 +16,13 @@ from emulator.signature import Credentials
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        prog="python -m emulator", description="Local EMR Serverless Spark Ray-cluster API"
-    )
+    p = argparse.ArgumentParser(prog="python -m emulator", description="Local EMR Serverless Spark Ray-cluster API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--db", required=True, help="SQLite file that keeps the clusters across restarts")
     p.add_argument("--access-key-id", default=DEMO_ACCESS_KEY_ID)
     p.add_argument("--access-key-secret", default=DEMO_ACCESS_KEY_SECRET)
-    p.add_argument(
-        "--security-token", default=None, help="when set, requests must carry exactly this STS token"
-    )
+    p.add_argument("--security-token", default=None, help="when set, requests must carry exactly this STS token")
     p.add_argument("--startup-seconds", type=float, default=2.0)
     p.add_argument("--stop-seconds", type=float, default=None, help="default: same as --startup-seconds")
     p.add_argument("--update-mode", choices=UPDATE_MODES, default="immediate")

@@ -127,9 +127,7 @@ async def patch_config(request: Request, body: ConfigPatch) -> dict[str, Any]:
 async def clusters(request: Request) -> dict[str, Any]:
     now = time.time()
     return {
-        "clusters": [
-            {**views.detail(r, now), "workspaceId": r["workspaceId"]} for r in _state(request).store.all()
-        ]
+        "clusters": [{**views.detail(r, now), "workspaceId": r["workspaceId"]} for r in _state(request).store.all()]
     }
 
 

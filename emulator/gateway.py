@@ -97,9 +97,7 @@ class Gateway:
                 if route is None:
                     raise api_not_found(method, path)
                 raw_path = scope.get("raw_path") or path.encode()
-                verified = self.state.verifier.verify(
-                    method, raw_path.decode("latin-1"), query_string, headers, body
-                )
+                verified = self.state.verifier.verify(method, raw_path.decode("latin-1"), query_string, headers, body)
                 if verified.action != route.action:
                     raise ApiError(
                         404,
@@ -107,9 +105,7 @@ class Gateway:
                         f"x-acs-action {verified.action!r} does not match {method} {path} ({route.action}).",
                     )
                 if verified.version != API_VERSION:
-                    raise ApiError(
-                        400, "InvalidVersion", f"Specified version {verified.version!r} is not valid."
-                    )
+                    raise ApiError(400, "InvalidVersion", f"Specified version {verified.version!r} is not valid.")
             except ApiError as error:
                 entry["status"], entry["code"] = error.status, error.code
                 await send_error(send, request_id, error)

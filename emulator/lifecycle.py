@@ -131,8 +131,7 @@ def _invalid_state(record: dict[str, Any], action: str, allowed: tuple[str, ...]
     return ApiError(
         400,
         "InvalidState",
-        f"The Ray cluster {record['clusterId']} is {record['state']}; {action} requires one of "
-        f"{', '.join(allowed)}.",
+        f"The Ray cluster {record['clusterId']} is {record['state']}; {action} requires one of {', '.join(allowed)}.",
     )
 
 

@@ -19,9 +19,7 @@ UPDATE_MODES = ("immediate", "restart-required")
 @dataclass
 class Settings:
     db: str
-    credentials: Credentials = field(
-        default_factory=lambda: Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
-    )
+    credentials: Credentials = field(default_factory=lambda: Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET))
     startup_seconds: float = 2.0
     stop_seconds: float = 2.0
     update_mode: str = "immediate"

@@ -215,9 +215,7 @@ class Verifier:
         if wanted is None:
             return
         if not token:
-            raise ApiError(
-                400, "MissingSecurityToken", "The STS security token is required for this access key."
-            )
+            raise ApiError(400, "MissingSecurityToken", "The STS security token is required for this access key.")
         if not hmac.compare_digest(token, wanted):
             raise ApiError(
                 400,

@@ -30,6 +30,7 @@ CREATE INDEX IF NOT EXISTS clusters_by_workspace ON clusters (workspace_id, seq)
 
 class ClusterStore:
     def __init__(self, path: str | Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         with self._lock:
@@ -66,9 +67,7 @@ class ClusterStore:
             rows = self._db.execute("SELECT doc FROM clusters ORDER BY seq").fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def mutate(
-        self, workspace_id: str, cluster_id: str, change: Callable[[Record], T]
-    ) -> tuple[Record, T] | None:
+    def mutate(self, workspace_id: str, cluster_id: str, change: Callable[[Record], T]) -> tuple[Record, T] | None:
         """Apply `change` to the stored record atomically; None when the cluster does not exist."""
         with self._lock:
             row = self._db.execute(
@@ -79,9 +78,7 @@ class ClusterStore:
                 return None
             record = json.loads(row[0])
             result = change(record)
-            self._db.execute(
-                "UPDATE clusters SET doc = ? WHERE cluster_id = ?", (json.dumps(record), cluster_id)
-            )
+            self._db.execute("UPDATE clusters SET doc = ? WHERE cluster_id = ?", (json.dumps(record), cluster_id))
             return record, result
 
     def delete(self, workspace_id: str, cluster_id: str) -> bool:

@@ -139,9 +139,7 @@ def worker_spec(value: Any) -> list[dict[str, Any]]:
         seen.add(name)
         low, high = group.get("minReplica"), group.get("maxReplica")
         if low is not None and high is not None and low > high:
-            raise invalid_parameter(
-                f"The parameter {path}.minReplica ({low}) must be <= maxReplica ({high})."
-            )
+            raise invalid_parameter(f"The parameter {path}.minReplica ({low}) must be <= maxReplica ({high}).")
         groups.append(group)
     return groups
 
@@ -170,9 +168,7 @@ def cluster_spec(body: Any, *, creating: bool) -> dict[str, Any]:
     if body.get("workerSpec") is not None:
         spec["workerSpec"] = worker_spec(body["workerSpec"])
     if creating and "name" not in spec:
-        raise invalid_parameter(
-            f"The parameter name is required and must be 1 to {MAX_NAME} characters long."
-        )
+        raise invalid_parameter(f"The parameter name is required and must be 1 to {MAX_NAME} characters long.")
     return spec
 
 

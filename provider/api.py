@@ -22,7 +22,13 @@ from typing import Any, Self, TypeVar
 import httpx
 import pydantic
 
-from .credentials import ClientSettings, CredentialsSource, resolve_credentials, resolve_endpoint
+from .credentials import (
+    ClientSettings,
+    CredentialsSource,
+    normalize_endpoint,
+    resolve_credentials,
+    resolve_endpoint,
+)
 from .errors import (
     AmbiguousCreateError,
     ApiError,
@@ -100,11 +106,7 @@ def _retryable(error: BaseException) -> bool:
     """Idempotent operations: throttling, 5xx, and any timeout or dropped connection."""
     return isinstance(
         error,
-        ThrottledError
-        | ServerError
-        | httpx.TimeoutException
-        | httpx.NetworkError
-        | httpx.RemoteProtocolError,
+        ThrottledError | ServerError | httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError,
     )
 
 
@@ -155,7 +157,7 @@ class RayClusterApi:
         transport: httpx.BaseTransport | None = None,
         trust_env: bool = True,
     ) -> None:
-        self._base_url = base_url.rstrip("/")
+        self._base_url = normalize_endpoint(base_url)  # refuses plain http off-loopback here too
         self._credentials = credentials
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
@@ -227,9 +229,7 @@ class RayClusterApi:
 
     def update(self, workspace_id: str, cluster_id: str, body: Mapping[str, Any]) -> None:
         """UpdateRayCluster with exactly ``body`` (only the keys to change)."""
-        call = _Call(
-            "UpdateRayCluster", "POST", self._path(workspace_id, cluster_id), cluster_id, _dumps(body)
-        )
+        call = _Call("UpdateRayCluster", "POST", self._path(workspace_id, cluster_id), cluster_id, _dumps(body))
         self._parse(call, self._execute(call), ClusterIdResponse)
 
     def delete(self, workspace_id: str, cluster_id: str) -> None:
@@ -302,9 +302,9 @@ class RayClusterApi:
         sent = time.monotonic()
         response = self._http.send(request)
         logger.debug(
-            "%s %s -> HTTP %d in %.0f ms",
+            "%s%s -> HTTP %d in %.0f ms",
             call.action,
-            call.cluster_id or "",
+            f" {call.cluster_id}" if call.cluster_id else "",
             response.status_code,
             (time.monotonic() - sent) * 1000,
         )
@@ -318,9 +318,7 @@ class RayClusterApi:
             return remaining if value is None else min(value, remaining)
 
         t = self._timeout
-        return httpx.Timeout(
-            connect=clip(t.connect), read=clip(t.read), write=clip(t.write), pool=clip(t.pool)
-        )
+        return httpx.Timeout(connect=clip(t.connect), read=clip(t.read), write=clip(t.write), pool=clip(t.pool))
 
     def _decode(self, call: _Call, response: httpx.Response) -> _Answer:
         """JSON object of a 2xx answer, or the typed error of any other answer."""

@@ -111,9 +111,7 @@ class _EntryParser:
 
     def parse(self, entry_key: str, resource_name: str | None, raw: Any) -> ClusterEntry | None:
         if not isinstance(raw, Mapping):
-            self.problem(
-                entry_key, f"must be an object with name, headSpec, workerSpec..., got {type(raw).__name__}."
-            )
+            self.problem(entry_key, f"must be an object with name, headSpec, workerSpec..., got {type(raw).__name__}.")
             return None
         props: dict[str, Any] = copy.deepcopy(dict(raw))
         if resource_name is None:  # list form: the cluster name names the resource
@@ -203,9 +201,7 @@ def parse_clusters(
     parser = _EntryParser(project, stack, default_workspace_id)
     entries: list[ClusterEntry | None] = []
     if raw is None:
-        parser.problem(
-            root, "is not set: declare the clusters of this stack (a map name -> spec), or [] for none."
-        )
+        parser.problem(root, "is not set: declare the clusters of this stack (a map name -> spec), or [] for none.")
     elif isinstance(raw, Mapping):
         for key, spec in raw.items():
             entries.append(parser.parse(_member(root, str(key)), str(key), spec))
@@ -213,9 +209,7 @@ def parse_clusters(
         for index, spec in enumerate(raw):
             entries.append(parser.parse(f"{root}[{index}]", None, spec))
     else:
-        parser.problem(
-            root, f"must be a list of cluster specs or a map name -> spec, got {type(raw).__name__}."
-        )
+        parser.problem(root, f"must be a list of cluster specs or a map name -> spec, got {type(raw).__name__}.")
     clusters = [entry for entry in entries if entry is not None]
     _check_unique(parser, clusters)
     if parser.problems:
@@ -234,9 +228,7 @@ def _check_unique(parser: _EntryParser, clusters: list[ClusterEntry]) -> None:
     for entry in clusters:
         first = by_resource.setdefault(entry.resource_name, entry.config_key)
         if first != entry.config_key:
-            parser.problem(
-                entry.config_key, f"resource name {entry.resource_name!r} is already used by {first}."
-            )
+            parser.problem(entry.config_key, f"resource name {entry.resource_name!r} is already used by {first}.")
             continue
         name_key = (entry.inputs.workspace_id, entry.inputs.name)
         first = by_name.setdefault(name_key, entry.config_key)

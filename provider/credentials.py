@@ -59,8 +59,7 @@ class Credentials:
     def __repr__(self) -> str:
         token = _mask(self.security_token)
         return (
-            "Credentials(access_key_id='***', access_key_secret='***', "
-            f"security_token={token}, source={self.source!r})"
+            f"Credentials(access_key_id='***', access_key_secret='***', security_token={token}, source={self.source!r})"
         )
 
 
@@ -170,9 +169,7 @@ def _pair(
     key_id, secret, token = key_id or None, secret or None, token or None
     if key_id is None and secret is None:
         if token is not None:
-            raise CredentialsError(
-                f"{source}: a security token is set but {names[0]} and {names[1]} are not."
-            )
+            raise CredentialsError(f"{source}: a security token is set but {names[0]} and {names[1]} are not.")
         return None
     if key_id is None or secret is None:
         have, lack = (names[0], names[1]) if key_id else (names[1], names[0])
@@ -180,9 +177,7 @@ def _pair(
     return Credentials(key_id, secret, token, source=source)
 
 
-def resolve_credentials(
-    settings: ClientSettings, environ: Mapping[str, str] | None = None
-) -> CredentialsSource:
+def resolve_credentials(settings: ClientSettings, environ: Mapping[str, str] | None = None) -> CredentialsSource:
     """Pick the first complete source: explicit settings, then env vars, then the lazy default chain.
 
     A half-set pair (id without secret) is an error rather than a silent fall-through, because it is
@@ -221,7 +216,8 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _parse_endpoint(raw: str) -> str:
+def normalize_endpoint(raw: str) -> str:
+    """Validate an endpoint URL or bare host and return ``scheme://host[:port]`` (bare host -> https)."""
     text = raw.strip()
     if "://" not in text:
         text = f"https://{text}"  # a bare host means the real service: always TLS
@@ -246,13 +242,11 @@ def _parse_endpoint(raw: str) -> str:
 def resolve_endpoint(settings: ClientSettings, environ: Mapping[str, str] | None = None) -> str:
     """Base URL of the API: explicit endpoint, else the regional (or VPC) endpoint of the region."""
     if settings.endpoint:
-        return _parse_endpoint(settings.endpoint)
+        return normalize_endpoint(settings.endpoint)
     env = os.environ if environ is None else environ
     region = settings.region or env.get(ENV_REGION) or None
     if region is None:
-        raise EndpointError(
-            f"No endpoint and no region: set emr:endpoint, or alicloud:region, or {ENV_REGION}."
-        )
+        raise EndpointError(f"No endpoint and no region: set emr:endpoint, or alicloud:region, or {ENV_REGION}.")
     if not _REGION_RE.match(region):
         raise EndpointError(f"Region {region!r} is not a valid region id (e.g. cn-hangzhou).")
     if settings.network not in ("public", "vpc"):
@@ -270,6 +264,7 @@ __all__ = [
     "StaticCredentials",
     "is_loopback_host",
     "missing_credentials_error",
+    "normalize_endpoint",
     "resolve_credentials",
     "resolve_endpoint",
 ]

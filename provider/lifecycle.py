@@ -47,9 +47,7 @@ class UpdateOutcome:
 class ClusterLifecycle:
     """Creates, adopts, converges and deletes clusters through the API, waiting for each step to settle."""
 
-    def __init__(
-        self, api: RayClusterApi, progress: Progress, *, sleep: Callable[[float], None] = time.sleep
-    ):
+    def __init__(self, api: RayClusterApi, progress: Progress, *, sleep: Callable[[float], None] = time.sleep):
         self._api = api
         self._progress = progress
         self._sleep = sleep
@@ -83,9 +81,7 @@ class ClusterLifecycle:
         try:
             return self._api.create(inputs.workspace_id, body)
         except AmbiguousCreateError as exc:
-            self._progress(
-                f"{inputs.name}: CreateRayCluster may have been applied ({exc}); looking it up by name"
-            )
+            self._progress(f"{inputs.name}: CreateRayCluster may have been applied ({exc}); looking it up by name")
         found = self._find_created(inputs, sent_at_ms)
         if found:
             self._progress(f"{inputs.name}: found {found}, created by the request whose answer was lost")
@@ -146,9 +142,7 @@ class ClusterLifecycle:
 
     # -- update --------------------------------------------------------------------------------------
 
-    def update(
-        self, cluster_id: str, inputs: RayClusterInputs, previous: RayClusterInputs | None
-    ) -> UpdateOutcome:
+    def update(self, cluster_id: str, inputs: RayClusterInputs, previous: RayClusterInputs | None) -> UpdateOutcome:
         """Send one UpdateRayCluster with only the changed keys, wait until settled, verify, restart if asked."""
         live = self._require(inputs, cluster_id)
         plan = plan_update(inputs, live.to_api_dict(), previous)

@@ -6,7 +6,7 @@ after the same normalization, so that server-side formatting never shows as a ch
 "Decisions" 2 and 3). Worker groups are matched by name; a whole group added or removed is one change.
 
 DeepDiff was measured for the comparison itself and left out: the flat leaf comparison is a dict lookup per
-declared field (about 50 us for a whole plan of a typical cluster; one DeepDiff of the same two dicts with
+declared field (about 0.1 ms for a whole plan of a 4-group cluster; one DeepDiff of the same two dicts with
 ignore_order took about 600 us, before any mapping of its paths), and its keys are already the paths users
 read.
 """
@@ -114,9 +114,11 @@ class FieldChange:
     def describe(self) -> str:
         """One line for the preview, e.g. "~ workerSpec[gpu].replica 2 -> 4 (drift: live is 5)"."""
         drift = " (drift)" if self.drift else ""
-        if self.live is None and self.path.startswith(WORKERS + "["):
+        # A whole group added or removed: one side is the group object, the other None.
+        whole_group = self.path.startswith(WORKERS + "[") and isinstance(self.live or self.declared, dict)
+        if whole_group and self.live is None:
             return f"+ {self.path}{drift}"
-        if self.declared is None and self.path.startswith(WORKERS + "["):
+        if whole_group and self.declared is None:
             return f"- {self.path}{drift}"
         if self.path.rsplit(".", 1)[-1] in _HIDDEN:
             return f"~ {self.path} changed (value hidden){drift}"
@@ -230,12 +232,8 @@ def _autoscaler_owns_replica(declared: _View, live_group: Mapping[str, Any] | No
     if live_group is None:
         return None
     replica = _norm("replica", live_group.get("replica"))
-    low = declared.leaves.get(
-        (WORKERS, group, "minReplica"), _norm("minReplica", live_group.get("minReplica"))
-    )
-    high = declared.leaves.get(
-        (WORKERS, group, "maxReplica"), _norm("maxReplica", live_group.get("maxReplica"))
-    )
+    low = declared.leaves.get((WORKERS, group, "minReplica"), _norm("minReplica", live_group.get("minReplica")))
+    high = declared.leaves.get((WORKERS, group, "maxReplica"), _norm("maxReplica", live_group.get("maxReplica")))
     if not isinstance(replica, int) or not isinstance(high, int):
         return None
     low = low if isinstance(low, int) else 1
@@ -275,14 +273,10 @@ class _Comparison:
     changes: list[tuple[Key, FieldChange]]
 
     def owned_replica(self, group: str) -> int | None:
-        return (
-            _autoscaler_owns_replica(self.want, self.groups.get(group), group) if self.autoscaling else None
-        )
+        return _autoscaler_owns_replica(self.want, self.groups.get(group), group) if self.autoscaling else None
 
 
-def _compare(
-    declared: RayClusterInputs, live: Mapping[str, Any], previous: RayClusterInputs | None
-) -> _Comparison:
+def _compare(declared: RayClusterInputs, live: Mapping[str, Any], previous: RayClusterInputs | None) -> _Comparison:
     want = _View(declared.api_body())
     before = _View(previous.api_body()) if previous is not None else None
     groups = _live_groups(live)
@@ -311,9 +305,7 @@ def _compare(
 
     for key, have, wanted in found:
         last = _previous(before, key)
-        cmp.changes.append(
-            (key, FieldChange(render(key), have, wanted, last, _drift(last, have, key, before)))
-        )
+        cmp.changes.append((key, FieldChange(render(key), have, wanted, last, _drift(last, have, key, before))))
     return cmp
 
 
@@ -360,9 +352,7 @@ def _group_body(cmp: _Comparison, group: Mapping[str, Any]) -> dict[str, Any]:
 # -- public -----------------------------------------------------------------------------------------------
 
 
-def plan_update(
-    declared: RayClusterInputs, live: Mapping[str, Any], previous: RayClusterInputs | None = None
-) -> Plan:
+def plan_update(declared: RayClusterInputs, live: Mapping[str, Any], previous: RayClusterInputs | None = None) -> Plan:
     """Compare the declared fields with the live GetRayCluster body; ``previous`` tells drift apart."""
     cmp = _compare(declared, live, previous)
     return Plan(tuple(change for _, change in cmp.changes), _body(declared, cmp))

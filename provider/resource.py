@@ -28,6 +28,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from provider.api import RayClusterApi
+from provider.concurrency import widen_server_pool
 from provider.credentials import ClientSettings
 from provider.lifecycle import ClusterLifecycle
 from provider.models import RayClusterDetail
@@ -162,6 +163,7 @@ class RayClusterProvider(ResourceProvider):
     # -- configuration ---------------------------------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
+        widen_server_pool()
         values = {field: req.config.get(key) for field, key in CONFIG_KEYS.items()}
         self._settings = ClientSettings(**{k: v for k, v in values.items() if v not in (None, "")})
 
@@ -170,6 +172,7 @@ class RayClusterProvider(ResourceProvider):
         with lock:
             lifecycle: ClusterLifecycle | None = self.__dict__.get("_cached_lifecycle")
             if lifecycle is None:
+                widen_server_pool()
                 settings = self.__dict__.get("_settings") or ClientSettings()
                 lifecycle = ClusterLifecycle(RayClusterApi.from_settings(settings), _say)
                 self._cached_lifecycle = lifecycle
@@ -304,9 +307,7 @@ class RayClusterArgs:
         return props
 
 
-_SNAKE_OUTPUTS = {
-    name: "".join(f"_{c.lower()}" if c.isupper() else c for c in name) for name in OUTPUT_FIELDS
-}
+_SNAKE_OUTPUTS = {name: "".join(f"_{c.lower()}" if c.isupper() else c for c in name) for name in OUTPUT_FIELDS}
 
 # The provider object is stateless when pickled, so every resource shares one (and one provider-process cache).
 _PROVIDER = RayClusterProvider()

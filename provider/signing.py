@@ -81,9 +81,7 @@ def authorization(
     block, signed = canonical_headers(headers)
     request = f"{method}\n{path or '/'}\n{canonical_query(query)}\n{block}\n{signed}\n{payload_sha256}"
     string_to_sign = f"{ALGORITHM}\n{hashlib.sha256(request.encode('utf-8')).hexdigest()}"
-    signature = hmac.new(
-        access_key_secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256
-    ).hexdigest()
+    signature = hmac.new(access_key_secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"{ALGORITHM} Credential={access_key_id},SignedHeaders={signed},Signature={signature}"
 
 

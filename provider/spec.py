@@ -146,8 +146,7 @@ class WorkerGroup(_Model):
         if low is not None and high is not None and replica is not None and not low <= replica <= high:
             raise PydanticCustomError(
                 "replica_bounds",
-                "replica ({replica}) is outside [minReplica, maxReplica] = [{low}, {high}]; "
-                "pick a value in that range",
+                "replica ({replica}) is outside [minReplica, maxReplica] = [{low}, {high}]; pick a value in that range",
                 {"replica": replica, "low": low, "high": high, "field": "replica"},
             )
         return self
@@ -217,8 +216,7 @@ class RayClusterInputs(_Model):
             if volume in seen:
                 raise PydanticCustomError(
                     "duplicate",
-                    f"volume {short(volume)} is already listed at volumeIds[{seen[volume]}]; "
-                    "list each volume once",
+                    f"volume {short(volume)} is already listed at volumeIds[{seen[volume]}]; list each volume once",
                     {"field": f"[{index}]"},
                 )
             seen[volume] = index
@@ -272,9 +270,7 @@ def render_path(loc: Loc) -> str:
 
 
 def _model_at(loc: Loc) -> type[_Model] | None:
-    return _MODELS_AT.get(
-        render_path(tuple("[]" if isinstance(p, int) else p for p in loc)).replace(".[]", "[]")
-    )
+    return _MODELS_AT.get(render_path(tuple("[]" if isinstance(p, int) else p for p in loc)).replace(".[]", "[]"))
 
 
 def _known_keys(loc: Loc) -> list[str]:

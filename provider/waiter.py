@@ -104,10 +104,10 @@ def wait_until(
                 last=value,
                 elapsed=elapsed,
             )
-        if progress is not None and elapsed >= PROGRESS_AFTER:
-            if reported_at is None or elapsed - reported_at >= PROGRESS_EVERY:
-                progress(f"still {describe(value)} after {elapsed:.0f}s (timeout {policy.timeout:.0f}s)")
-                reported_at = elapsed
+        due = reported_at is None or elapsed - reported_at >= PROGRESS_EVERY
+        if progress is not None and elapsed >= PROGRESS_AFTER and due:
+            progress(f"still {describe(value)} after {elapsed:.0f}s (timeout {policy.timeout:.0f}s)")
+            reported_at = elapsed
         sleep(min(policy.delay(elapsed), remaining))
 
 

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-# `tests.support...` must import however pytest is launched (`.venv/bin/pytest` does not put the project
-# root on sys.path); `pythonpath = ["."]` under [tool.pytest.ini_options] would do the same job.
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from tests.support.emulator import Emulator, start_emulator  # noqa: E402
+from tests.support.emulator import Emulator, start_emulator
 
 TEST_STARTUP_SECONDS = 0.2
 DEFAULT_CONFIG = {

@@ -239,3 +239,10 @@ def test_region_cannot_inject_into_the_host() -> None:
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback_host(host) is loopback
+
+
+def test_the_client_constructor_refuses_plain_http_off_loopback_too() -> None:
+    from provider.api import RayClusterApi
+
+    with pytest.raises(EndpointError, match="plain http"):
+        RayClusterApi("http://203.0.113.5:80", StaticCredentials(Credentials("a", "b")))

@@ -146,7 +146,9 @@ def test_partial_update_keeps_absent_keys_and_replaces_present_ones_whole(emulat
         assert after[key] == before[key], key
     assert after["modifiedTime"] >= before["modifiedTime"]
 
-    client.update_ray_cluster(WS, cluster_id, m.UpdateRayClusterRequest(head_spec=m.UpdateRayClusterRequestHeadSpec(cpu="4")))
+    client.update_ray_cluster(
+        WS, cluster_id, m.UpdateRayClusterRequest(head_spec=m.UpdateRayClusterRequestHeadSpec(cpu="4"))
+    )
     head = _get(client, cluster_id)["headSpec"]
     assert head == {"cpu": "4", "replica": 1}  # whole headSpec replaced, replica stays server-managed
 

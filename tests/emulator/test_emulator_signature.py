@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -87,7 +88,7 @@ def test_tampered_body_is_content_sha256_mismatch(emulator: Emulator) -> None:
 def test_tampered_body_hash_header_breaks_the_signature(emulator: Emulator) -> None:
     request = emulator.signed_request("POST", BASE, "CreateRayCluster", body=CREATE)
     other = CREATE.replace(b"signed", b"hacked")
-    headers = {**request.headers, "x-acs-content-sha256": __import__("hashlib").sha256(other).hexdigest()}
+    headers = {**request.headers, "x-acs-content-sha256": hashlib.sha256(other).hexdigest()}
     response = emulator.http.send(emulator.http.build_request("POST", BASE, content=other, headers=headers))
     assert response.status_code == 400 and _code(response) == "SignatureDoesNotMatch"
 

@@ -93,9 +93,7 @@ def test_diff_compares_old_outputs_with_new_inputs(server: ProviderServer, echo:
     assert f"echo diff {id_}: changed=size" in server.stderr_text()
 
     # The SDK diffs against `olds` (old outputs) and ignores `old_inputs`.
-    ignored = server.diff(
-        echo, id_, urn, outs, {"name": "dif", "size": 1}, old_inputs={"name": "dif", "size": 99}
-    )
+    ignored = server.diff(echo, id_, urn, outs, {"name": "dif", "size": 1}, old_inputs={"name": "dif", "size": 99})
     assert ignored.changes == "DIFF_NONE"
 
 
@@ -168,9 +166,7 @@ def test_preview_create_never_reaches_a_dynamic_provider(server: ProviderServer,
         name="pre",
         type="pulumi-python:dynamic:Resource",
         preview=True,
-        properties=to_struct(
-            {"name": "pre", "__provider": server.serialized_provider(echo)}, keep_secrets=False
-        ),
+        properties=to_struct({"name": "pre", "__provider": server.serialized_provider(echo)}, keep_secrets=False),
     )
     assert server.stub.Create(raw, timeout=30).id == "echo-pre"
 

@@ -239,9 +239,7 @@ def test_stopped_by_hand_is_reported_not_restarted(engine: Engine, emulator: Emu
     assert [w["action"] for w in writes(emulator)] == ["StartRayCluster"]
 
 
-def test_restart_required_mode_reports_modified_and_restarts_on_request(
-    engine: Engine, emulator: Emulator
-) -> None:
+def test_restart_required_mode_reports_modified_and_restarts_on_request(engine: Engine, emulator: Emulator) -> None:
     emulator.configure(updateMode="restart-required")
     cluster_id, outs = engine.up_create(small_cluster())
     news = small_cluster()

@@ -68,7 +68,7 @@ class Emulator:
         command = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--db", str(self.db), *_cli_args(self.flags)]
         log = self.log.open("a")
-        self.process = subprocess.Popen(  # noqa: S603 - our own module with our own arguments
+        self.process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip

@@ -153,9 +153,7 @@ def to_value(value: Any, keep_secrets: bool) -> struct_pb2.Value:
     if isinstance(value, Secret):
         if not keep_secrets:
             return to_value(value.value, keep_secrets)
-        return struct_pb2.Value(
-            struct_value=to_struct({_SIG_KEY: _SECRET_SIG, "value": value.value}, keep_secrets)
-        )
+        return struct_pb2.Value(struct_value=to_struct({_SIG_KEY: _SECRET_SIG, "value": value.value}, keep_secrets))
     if value is None:
         return struct_pb2.Value(null_value=struct_pb2.NULL_VALUE)
     if isinstance(value, bool):
@@ -167,9 +165,7 @@ def to_value(value: Any, keep_secrets: bool) -> struct_pb2.Value:
     if isinstance(value, Mapping):
         return struct_pb2.Value(struct_value=to_struct(value, keep_secrets))
     if isinstance(value, (list, tuple)):
-        return struct_pb2.Value(
-            list_value=struct_pb2.ListValue(values=[to_value(v, keep_secrets) for v in value])
-        )
+        return struct_pb2.Value(list_value=struct_pb2.ListValue(values=[to_value(v, keep_secrets) for v in value]))
     raise TypeError(f"cannot marshal {type(value).__name__} as a Pulumi property value")
 
 
@@ -298,9 +294,7 @@ class ProviderServer:
             stderr=subprocess.PIPE,
         )
         self.pid = self._proc.pid
-        self._stderr_thread = threading.Thread(
-            target=self._drain, args=(self._proc.stderr, self._stderr), daemon=True
-        )
+        self._stderr_thread = threading.Thread(target=self._drain, args=(self._proc.stderr, self._stderr), daemon=True)
         self._stderr_thread.start()
         try:
             self.port = self._read_port(start_timeout)
@@ -484,9 +478,7 @@ class ProviderServer:
         """What the server answered to Configure (False: the engine never sends a preview Create/Update)."""
         return self._ensure_configured()[1]
 
-    def check(
-        self, provider: object, urn: str, olds: dict, news: dict, random_seed: bytes = b""
-    ) -> CheckResult:
+    def check(self, provider: object, urn: str, olds: dict, news: dict, random_seed: bytes = b"") -> CheckResult:
         """Check: `olds` are the old *inputs* ({} on first create), `news` the program's new inputs."""
         name, type_ = _urn_parts(urn)
         olds_bag = self._with_provider(provider, olds) if olds else {}
@@ -562,9 +554,7 @@ class ProviderServer:
             ),
         )
         if not response.id and not preview:
-            raise EngineError(
-                f"plugin for package 'pulumi-python' returned empty resource.ID from create '{urn}'"
-            )
+            raise EngineError(f"plugin for package 'pulumi-python' returned empty resource.ID from create '{urn}'")
         return response.id, annotate_secrets(from_struct(response.properties), bag)
 
     def read(
@@ -583,9 +573,7 @@ class ProviderServer:
         name, type_ = _urn_parts(urn)
         state = self._with_provider(provider, props)
         old_inputs = self._with_provider(provider, inputs) if inputs is not None else None
-        request = provider_pb2.ReadRequest(
-            id=id, urn=urn, name=name, type=type_, properties=self._marshal(state)
-        )
+        request = provider_pb2.ReadRequest(id=id, urn=urn, name=name, type=type_, properties=self._marshal(state))
         if old_inputs is not None:
             request.inputs.CopyFrom(self._marshal(old_inputs))
         response = self._call("Read", request)

@@ -64,17 +64,13 @@ class EchoProvider(ResourceProvider):
             raise RuntimeError(str(news["raiseInCheck"]))
         failures = []
         if not isinstance(news.get("name"), str):
-            failures.append(
-                CheckFailure("name", f"name must be a string, got {_type_name(news.get('name'))}")
-            )
+            failures.append(CheckFailure("name", f"name must be a string, got {_type_name(news.get('name'))}"))
         return CheckResult(news, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         old_inputs = {k: v for k, v in _user_props(olds).items() if k not in COMPUTED}
         new_inputs = _user_props(news)
-        changed = sorted(
-            k for k in old_inputs.keys() | new_inputs.keys() if old_inputs.get(k) != new_inputs.get(k)
-        )
+        changed = sorted(k for k in old_inputs.keys() | new_inputs.keys() if old_inputs.get(k) != new_inputs.get(k))
         print(f"echo diff {id_}: changed={','.join(changed) or '-'}", file=sys.stderr, flush=True)
         replaces = ["name"] if "name" in changed else []
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=bool(replaces))

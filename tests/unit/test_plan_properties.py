@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from provider.plan import declared_view, live_matches, plan_update
+from provider.plan import declared_view, plan_update
 from provider.spec import API_FIELDS, RayClusterInputs, check_inputs
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -151,9 +151,12 @@ def test_declared_view_describes_live(data: st.DataObject, props: dict[str, Any]
     live = data.draw(as_live(model_of(other).api_body()))
     view = declared_view(live, declared)
     assert set(view) <= set(declared.api_body()) | {"name"}
-    reported, failures = check_inputs({"workspaceId": declared.workspace_id, **view})
+    reported, _ = check_inputs({"workspaceId": declared.workspace_id, **view})
     assume(reported is not None)  # live values may break an input-only rule (e.g. replica vs mixed bounds)
-    assert live_matches(reported, live)
+    # The one deliberate exception: an autoscaled replica is reported as declared while it was within the
+    # declared bounds; if the live bounds differ, the reported spec no longer covers the live count.
+    remaining = [change.path for change in plan_update(reported, live).changes]
+    assert all(path.startswith("workerSpec[") and path.endswith("].replica") for path in remaining), remaining
 
 
 @SETTINGS

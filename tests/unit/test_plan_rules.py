@@ -161,6 +161,12 @@ def test_declared_group_missing_live_is_added() -> None:
     assert plan.body == {"workerSpec": [{"groupName": "gpu", "replica": 1, "gpuSpec": "ecs.gn6i-c4g1.xlarge"}]}
 
 
+def test_key_missing_in_a_live_group_is_a_field_change_not_a_new_group() -> None:
+    plan = plan_update(inputs(workerSpec=[{"groupName": "g", "cpu": 2}]), live(workerSpec=[{"groupName": "g"}]))
+    assert [c.describe() for c in plan.changes] == ["~ workerSpec[g].cpu (unset) -> 2"]
+    assert plan.body == {"workerSpec": [{"groupName": "g", "cpu": "2"}]}
+
+
 def test_empty_declared_list_removes_every_live_group() -> None:
     plan = plan_update(inputs(workerSpec=[]), live(workerSpec=[{"groupName": "x", "replica": 1}]))
     assert paths(plan) == ["workerSpec[x]"]
@@ -189,9 +195,7 @@ def test_autoscaled_replica_within_bounds_is_not_a_change_and_is_kept_in_body() 
     assert plan.body == {"headSpec": {"enableAutoScaling": True, "cpu": "4"}}
     # A change elsewhere in the group: the whole list goes, with the autoscaler's replica, not the declared 2.
     plan = plan_update(declared, {**current, "workerSpec": [{**current["workerSpec"][0], "cpu": "1"}]})
-    assert plan.body["workerSpec"] == [
-        {"groupName": "g", "replica": 7, "minReplica": 1, "maxReplica": 10, "cpu": "2"}
-    ]
+    assert plan.body["workerSpec"] == [{"groupName": "g", "replica": 7, "minReplica": 1, "maxReplica": 10, "cpu": "2"}]
 
 
 def test_autoscaling_taken_from_live_when_not_declared() -> None:
@@ -220,9 +224,7 @@ def test_autoscaled_replica_outside_declared_bounds_is_a_change() -> None:
 
 def test_declared_autoscaling_off_compares_replicas() -> None:
     declared = inputs(headSpec={"enableAutoScaling": False}, workerSpec=[{"groupName": "g", "replica": 2}])
-    current = live(
-        headSpec={"enableAutoScaling": True}, workerSpec=[{"groupName": "g", "replica": 3, "maxReplica": 8}]
-    )
+    current = live(headSpec={"enableAutoScaling": True}, workerSpec=[{"groupName": "g", "replica": 3, "maxReplica": 8}])
     assert paths(plan_update(declared, current)) == ["headSpec.enableAutoScaling", "workerSpec[g].replica"]
 
 

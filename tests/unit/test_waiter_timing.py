@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import pytest
 
@@ -155,8 +156,8 @@ def test_progress_once_after_10s_then_at_most_every_30s() -> None:
     seconds = [int(m.split(" after ")[1].split("s")[0]) for m in messages]
     assert messages[0].startswith("still Starting after ") and messages[0].endswith("(timeout 3600s)")
     assert 10 <= seconds[0] <= 12
-    assert all(later - earlier >= 30 for earlier, later in zip(seconds, seconds[1:], strict=False))
-    assert all(later - earlier <= 60 for earlier, later in zip(seconds, seconds[1:], strict=False))
+    assert all(later - earlier >= 30 for earlier, later in pairwise(seconds))
+    assert all(later - earlier <= 60 for earlier, later in pairwise(seconds))
     assert 7 <= len(messages) <= 10
 
 
