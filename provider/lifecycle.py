@@ -197,7 +197,7 @@ class ClusterLifecycle:
             done=lambda cluster: cluster is None,
             failed=lambda cluster: None,
             policy=policy,
-            describe=lambda cluster: f"{cluster_id} still {cluster.state if cluster else 'gone'}",
+            describe=lambda cluster: f"{cluster_id} {cluster.state if cluster else 'gone'}",
             progress=self._progress,
             sleep=self._sleep,
         )
@@ -231,7 +231,7 @@ class ClusterLifecycle:
                 (cluster.message or "the service gave no message") if cluster.state == ERROR else None
             ),
             policy=WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
-            describe=lambda cluster: f"{inputs.name} ({cluster_id}) waiting {goal}: state {cluster.state}",
+            describe=lambda cluster: f"{inputs.name} ({cluster_id}) {cluster.state}, waiting {goal}",
             progress=self._progress,
             sleep=self._sleep,
         )

@@ -136,10 +136,6 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _masked(line: str, path: str) -> str:
-    return f"~ {path} (secret value changed)" if "redisPassword" in path else line
-
-
 class RayClusterProvider(ResourceProvider):
     """Dynamic provider for EMR Serverless Spark Ray clusters.
 
@@ -202,13 +198,14 @@ class RayClusterProvider(ResourceProvider):
         if live is None:
             _say(f"{label}: the cluster no longer exists (deleted outside Pulumi); it will be created again")
             return DiffResult(changes=True, replaces=["clusterId"], delete_before_replace=True)
-        plan = plan_update(declared, live.to_api_dict(), _previous(olds))
+        previous = _previous(olds)
+        plan = plan_update(declared, live.to_api_dict(), previous)
         for change in plan.changes:
-            _say(f"{label}: {_masked(change.describe(), change.path)}")
+            _say(f"{label}: {change.describe()}")  # describe() never shows env or password values
         run_state_change = self._run_state_note(label, declared, live)
         # A changed option (timeouts, restart policy...) or inputs the live cluster already matches still
         # need an update, with no API write, so that the new inputs are recorded in state.
-        inputs_changed = old_inputs != new_inputs
+        inputs_changed = previous != declared
         changed = not plan.empty or run_state_change or inputs_changed
         return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
 

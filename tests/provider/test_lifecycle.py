@@ -281,6 +281,6 @@ def test_pickled_provider_holds_nothing_secret_and_is_not_always_secret(engine: 
     assert len(serialized) < 200
     raw = base64.b64decode(serialized)
     assert emulator.access_key_secret.encode() not in raw
-    unpickled = dill.loads(raw)  # noqa: S301 - our own bytes
+    unpickled = dill.loads(raw)
     assert isinstance(unpickled, RayClusterProvider) and vars(unpickled) == {}
     assert emulator.access_key_secret not in json.dumps(vars(unpickled), default=str)

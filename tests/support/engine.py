@@ -322,10 +322,7 @@ class ProviderServer:
         reader.join(timeout)
         line = first[0].decode().strip() if first else ""
         if not line.isdigit():
-            if reader.is_alive():
-                problem = f"no port line within {timeout:.0f} s"
-            else:
-                problem = f"first stdout line was {line!r}"
+            problem = f"no port line within {timeout:.0f} s" if reader.is_alive() else f"first stdout line was {line!r}"
             self._proc.poll()
             self._stderr_thread.join(1.0)
             raise RuntimeError(

@@ -1,0 +1,142 @@
+"""Shared assertions and set-ups for the reliability scenarios (journal counting, live checks, private servers)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from provider.resource import RayClusterProvider
+from tests.provider.conftest import ROOT, WORKSPACE, Engine, provider_config
+from tests.support.emulator import Emulator
+from tests.support.engine import ProviderServer, secret
+
+WRITES = frozenset({"CreateRayCluster", "UpdateRayCluster", "DeleteRayCluster", "StartRayCluster", "StopRayCluster"})
+
+
+def calls(journal: list[dict[str, Any]], action: str, *, ok: bool | None = None) -> list[dict[str, Any]]:
+    """Journal entries of one action; ok=True keeps the applied ones (HTTP 200, incl. lost-response)."""
+    entries = [e for e in journal if e["action"] == action]
+    if ok is None:
+        return entries
+    return [e for e in entries if (e["status"] == 200 or e["fault"] == "lost-response") == ok]
+
+
+def applied_writes(journal: list[dict[str, Any]]) -> list[str]:
+    """The write actions the emulator applied, in order (refused, faulted-before-apply ones left out)."""
+    return [e["action"] for e in journal if e["action"] in WRITES and (e["status"] == 200 or e["fault"] == "lost-response")]
+
+
+def number_text(value: Any) -> str:
+    """'2', 2 and 2.0 all read as '2' (cpu is a string on the wire, a number in our inputs)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def assert_live_matches(emulator: Emulator, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Exactly one cluster exists and its declared fields equal `inputs` (checked from the store, not the provider)."""
+    clusters = emulator.clusters()
+    assert len(clusters) == 1, f"expected exactly one cluster, found {[c['clusterId'] for c in clusters]}"
+    live = clusters[0]
+    assert live["state"] == "Running", live["state"]
+    for key in ("name", "description", "displayReleaseVersion"):
+        if key in inputs:
+            assert live[key] == inputs[key], key
+    if "volumeIds" in inputs:
+        assert sorted(live["volumeIds"]) == sorted(inputs["volumeIds"])
+    for key, value in (inputs.get("headSpec") or {}).items():
+        if key in ("cpu", "memory"):
+            assert number_text(live["headSpec"][key]) == number_text(value), f"headSpec.{key}"
+    declared = {g["groupName"]: g for g in inputs.get("workerSpec") or []}
+    groups = {g["groupName"]: g for g in live["workerSpec"]}
+    assert set(groups) == set(declared), "worker groups"
+    for name, group in declared.items():
+        for key, value in group.items():
+            if key in ("cpu", "memory"):
+                assert number_text(groups[name][key]) == number_text(value), f"workerSpec[{name}].{key}"
+            else:
+                assert groups[name][key] == value, f"workerSpec[{name}].{key}"
+    return live
+
+
+class StderrMark:
+    """The provider server's stderr written after this point (the server is shared by many tests)."""
+
+    def __init__(self, server: ProviderServer) -> None:
+        self.server = server
+        self.start = len(server.stderr_text())
+
+    def text(self) -> str:
+        return self.server.stderr_text()[self.start :]
+
+
+@contextmanager
+def private_engine(
+    emulator: Emulator, config: dict[str, str] | None = None, env: dict[str, str] | None = None
+) -> Iterator[Engine]:
+    """A fresh provider server configured for `emulator` (for a private emulator, or custom config/env)."""
+    with ProviderServer(ROOT, env=env) as server:
+        settings = config if config is not None else provider_config(emulator)
+        secrets = [k for k in ("alicloud:secretKey", "alicloud:securityToken") if k in settings]
+        server.configure({k: v for k, v in settings.items()}, secret_keys=secrets)
+        yield Engine(server, RayClusterProvider())
+
+
+@contextmanager
+def when_journal_shows(
+    emulator: Emulator, action: str, then: Callable[[], None], timeout: float = 20.0
+) -> Iterator[threading.Event]:
+    """Run `then` in a thread as soon as the journal holds `action`; the event is set once it ran.
+
+    Used to act while the provider is blocked inside a call (restart the emulator, inject faults).
+    """
+    done = threading.Event()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout
+        while not stop.is_set() and time.monotonic() < deadline:
+            if emulator.journal(action):
+                try:
+                    then()
+                except BaseException as exc:  # re-raised in the test thread
+                    errors.append(exc)
+                done.set()
+                return
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield done
+    finally:
+        stop.set()
+        thread.join(timeout + 10)
+        if errors:
+            raise errors[0]
+
+
+def sts_config(emulator: Emulator) -> dict[str, str]:
+    """Provider config with the emulator's keys and STS token (secret values marked as the engine does)."""
+    config = provider_config(emulator)
+    if emulator.security_token:
+        config["alicloud:securityToken"] = emulator.security_token
+    return config
+
+
+__all__ = [
+    "WORKSPACE",
+    "WRITES",
+    "StderrMark",
+    "applied_writes",
+    "assert_live_matches",
+    "calls",
+    "private_engine",
+    "secret",
+    "sts_config",
+    "when_journal_shows",
+]
