@@ -47,9 +47,7 @@ def load_clusters() -> list[ClusterEntry]:
     try:
         raw = pulumi.Config().get_object(CLUSTERS_KEY)
     except pulumi.ConfigTypeError:
-        problem = ConfigProblem(
-            root, "is not a list or map: write it as YAML under config: in the stack file."
-        )
+        problem = ConfigProblem(root, "is not a list or map: write it as YAML under config: in the stack file.")
         raise StackConfigError([problem], stack_file) from None
     workspace_config, workspace_key = _config(WORKSPACE_KEY)
     entries = parse_clusters(

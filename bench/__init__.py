@@ -32,9 +32,15 @@ BASE_CLUSTER: dict[str, Any] = {
     "workerSpec": [
         {"groupName": "cpu", "workerType": "CPU", "replica": 2, "cpu": 4, "memory": "16Gi"},
         {"groupName": "big", "workerType": "CPU", "replica": 2, "cpu": 8, "memory": "32Gi"},
-        {"groupName": "gpu", "workerType": "GPU", "replica": 1, "cpu": 8, "memory": "32Gi",
-         "gpuSpec": "ecs.gn6i-c4g1.xlarge"},
-    ],  # fmt: skip
+        {
+            "groupName": "gpu",
+            "workerType": "GPU",
+            "replica": 1,
+            "cpu": 8,
+            "memory": "32Gi",
+            "gpuSpec": "ecs.gn6i-c4g1.xlarge",
+        },
+    ],
     "volumeIds": ["vol-a", "vol-b"],
     "timeouts": {"create": 600, "update": 600, "delete": 600},
 }

@@ -11,12 +11,14 @@ changed cluster, zero writes when nothing changed. Baseline: a naive provider th
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +106,8 @@ class CountingProxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self._listener.close()
@@ -217,18 +217,14 @@ def run(quick: bool = False) -> list[Row]:
 
                 for label, make in SCENARIOS.items():
                     news = make()
-                    changes, t = _measure(emulator, proxy, lambda news=news: engine.preview(cluster_id, outputs, news))
+                    changes, t = _measure(emulator, proxy, partial(engine.preview, cluster_id, outputs, news))
                     assert changes == "DIFF_SOME", (label, changes)
                     rows.append(row(NAME, f"preview, {label}: API calls ({t.summary()})", t.total, "calls", 1,
                                     baseline_is="limit", aim="1 Get"))  # fmt: skip
 
-                    _, naive = _measure(
-                        emulator, proxy, lambda news=news: naive_api.update(WORKSPACE, twin_id, _body(news))
-                    )
+                    _, naive = _measure(emulator, proxy, partial(naive_api.update, WORKSPACE, twin_id, _body(news)))
                     naive_wire, naive_body = naive.bytes_of("UpdateRayCluster")
-                    new_outputs, t = _measure(
-                        emulator, proxy, lambda news=news: engine.update(cluster_id, outputs, news)
-                    )
+                    new_outputs, t = _measure(emulator, proxy, partial(engine.update, cluster_id, outputs, news))
                     wire, body = t.bytes_of("UpdateRayCluster")
                     all_wire, _ = t.bytes_of()
                     rows += [

@@ -93,22 +93,20 @@ async def delete_ray_cluster(request: Request, workspaceId: str, clusterId: str)
 
 
 async def start_ray_cluster(request: Request, workspaceId: str, clusterId: str) -> Response:
-    body = _body(request)
-    if not isinstance(body, dict):
-        raise validation.invalid_parameter("The request body must be a JSON object.")
-    timing = _state(request).settings.timing()
-    now = time.time()
-    _mutate(request, workspaceId, clusterId, lambda r: lifecycle.start(r, now, timing))
-    return _answer(request, {})
+    return _transition(request, workspaceId, clusterId, lifecycle.start)
 
 
 async def stop_ray_cluster(request: Request, workspaceId: str, clusterId: str) -> Response:
-    body = _body(request)
-    if not isinstance(body, dict):
+    return _transition(request, workspaceId, clusterId, lifecycle.stop)
+
+
+def _transition(request: Request, workspaceId: str, clusterId: str, step: Callable[..., Any]) -> Response:
+    """Start or Stop: an optional JSON object body (clientToken / instanceId), then a lifecycle step."""
+    if not isinstance(_body(request), dict):
         raise validation.invalid_parameter("The request body must be a JSON object.")
     timing = _state(request).settings.timing()
     now = time.time()
-    _mutate(request, workspaceId, clusterId, lambda r: lifecycle.stop(r, now, timing))
+    _mutate(request, workspaceId, clusterId, lambda r: step(r, now, timing))
     return _answer(request, {})
 
 

@@ -201,15 +201,36 @@ class RayClusterApi:
     def create(self, workspace_id: str, body: Mapping[str, Any]) -> str:
         """CreateRayCluster; returns the new clusterId. May raise AmbiguousCreateError (see module doc)."""
         call = _Call("CreateRayCluster", "POST", self._path(workspace_id), body=_dumps(body))
-        answer = self._parse(call, self._execute(call), ClusterIdResponse)
-        if not answer.cluster_id:
-            raise MalformedResponseError(call.action, message="answer has no clusterId")
-        return answer.cluster_id
+        try:
+            answer = self._execute(call)
+            created = self._parse(call, answer, ClusterIdResponse)
+            if not created.cluster_id:
+                raise MalformedResponseError(call.action, status=answer.status, message="answer has no clusterId")
+        except MalformedResponseError as exc:
+            if not (exc.status and 200 <= exc.status < 300):
+                raise
+            # A 2xx means the cluster was created; only its id is unreadable, so the caller must look it up.
+            ambiguous = AmbiguousCreateError(
+                call.action,
+                status=exc.status,
+                message=f"the service accepted the request but its answer is unreadable: {exc.message}",
+                request_id=exc.request_id,
+            )
+            ambiguous.cause = exc
+            raise ambiguous from exc
+        return created.cluster_id
 
     def get(self, workspace_id: str, cluster_id: str) -> RayClusterDetail:
         """GetRayCluster. Raises NotFoundError when the cluster does not exist."""
         call = _Call("GetRayCluster", "GET", self._path(workspace_id, cluster_id), cluster_id)
-        return self._parse(call, self._execute(call), RayClusterDetail)
+        answer = self._execute(call)
+        detail = self._parse(call, answer, RayClusterDetail)
+        if not detail.cluster_id or not detail.state:
+            # Planning against an empty answer would rewrite every declared field: refuse it instead.
+            raise MalformedResponseError(
+                call.action, cluster_id=cluster_id, status=answer.status, message="answer has no clusterId or state"
+            )
+        return detail
 
     def list(self, workspace_id: str, page_size: int = 100) -> Iterator[RayClusterSummary]:
         """ListRayCluster, page by page (pageNum from 1) until a short page; lazily."""

@@ -26,6 +26,10 @@ SETTLED_STATES = frozenset({RUNNING, STOPPED})
 # this much clock skew between us and the service is tolerated.
 _CLOCK_SKEW_MS = 5 * 60 * 1000
 
+# CreateRayCluster attempts when each one failed ambiguously and a lookup by name found nothing.
+CREATE_ATTEMPTS = 4
+CREATE_RETRY_DELAY = 1.0
+
 # The first polls of a wait come this often; later ones every ~10% of the time waited so far (waiter.py).
 POLL_MIN_DELAY = 0.5
 
@@ -75,25 +79,27 @@ class ClusterLifecycle:
         return self._apply_run_state(inputs, cluster)
 
     def _create_once(self, inputs: RayClusterInputs) -> str:
-        """Send CreateRayCluster; after an ambiguous failure look the cluster up by name, never duplicate it."""
+        """Send CreateRayCluster; after an ambiguous failure look the cluster up by name, never duplicate it.
+
+        The client already retried what is safe to retry (throttling, connections never made). What is left
+        may or may not have been applied, so each new attempt is preceded by a lookup by name.
+        """
         sent_at_ms = int(time.time() * 1000)
         body = inputs.api_body()
-        try:
-            return self._api.create(inputs.workspace_id, body)
-        except AmbiguousCreateError as exc:
-            self._progress(f"{inputs.name}: CreateRayCluster may have been applied ({exc}); looking it up by name")
-        found = self._find_created(inputs, sent_at_ms)
-        if found:
-            self._progress(f"{inputs.name}: found {found}, created by the request whose answer was lost")
-            return found
-        # Not there: the request never reached the service, so one more attempt cannot duplicate it.
-        try:
-            return self._api.create(inputs.workspace_id, body)
-        except AmbiguousCreateError:
-            found = self._find_created(inputs, sent_at_ms)
-            if found:
-                return found
-            raise
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                return self._api.create(inputs.workspace_id, body)
+            except AmbiguousCreateError as exc:
+                self._progress(f"{inputs.name}: CreateRayCluster may have been applied ({exc}); looking it up by name")
+                found = self._find_created(inputs, sent_at_ms)
+                if found:
+                    self._progress(f"{inputs.name}: found {found}, created by the request whose answer was lost")
+                    return found
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                # Not there: the request was not applied, so another one cannot duplicate the cluster.
+                self._sleep(CREATE_RETRY_DELAY * attempt)
+        raise AssertionError("unreachable")
 
     def _find_created(self, inputs: RayClusterInputs, sent_at_ms: int) -> str | None:
         candidates = [
@@ -148,14 +154,16 @@ class ClusterLifecycle:
         plan = plan_update(inputs, live.to_api_dict(), previous)
         if plan.body:
             self._api.update(inputs.workspace_id, cluster_id, plan.body)
+        if plan.body or live.state not in SETTLED_STATES:
+            # Also after an earlier update whose wait was cut short: the cluster may still be Starting.
             live = self._wait_settled(inputs, cluster_id)
-            if not live_matches(inputs, live.to_api_dict()):
-                remaining = plan_update(inputs, live.to_api_dict(), previous)
-                lines = "; ".join(change.describe() for change in remaining.changes)
-                raise ClusterOperationError(
-                    f"{inputs.name} ({cluster_id}): UpdateRayCluster was accepted but the cluster still differs: "
-                    f"{lines}. The next `pulumi up` retries from the live state."
-                )
+        if plan.body and not live_matches(inputs, live.to_api_dict()):
+            remaining = plan_update(inputs, live.to_api_dict(), previous)
+            lines = "; ".join(change.describe() for change in remaining.changes)
+            raise ClusterOperationError(
+                f"{inputs.name} ({cluster_id}): UpdateRayCluster was accepted but the cluster still differs: "
+                f"{lines}. The next `pulumi up` retries from the live state."
+            )
         if live.modified and inputs.restart_on_pending_changes and live.state == RUNNING:
             live = self.restart(inputs, cluster_id)
         return UpdateOutcome(self._apply_run_state(inputs, live), plan)

@@ -96,7 +96,7 @@ def _with_secret_inputs_wrapped(props: Mapping[str, Any]) -> dict[str, Any]:
     result = dict(props)
     head_spec = result.get(head)
     gft_config = head_spec.get(gft) if isinstance(head_spec, Mapping) else None
-    if isinstance(head_spec, Mapping) and isinstance(gft_config, Mapping) and gft_config.get(password):
+    if isinstance(head_spec, Mapping) and isinstance(gft_config, Mapping) and isinstance(gft_config.get(password), str):
         result[head] = {**head_spec, gft: {**gft_config, password: rpc.wrap_rpc_secret(gft_config[password])}}
     return result
 
@@ -179,7 +179,8 @@ class RayClusterProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = {k: v for k, v in news.items() if k != PROVIDER_KEY and k not in OUTPUT_FIELDS}
         _, failures = check_inputs(props, is_unknown=_is_unknown)
-        return CheckResult(news, [CheckFailure(f.path, f.reason) for f in failures])
+        # Checked inputs are what the engine stores: a password given in plain text is stored as a secret.
+        return CheckResult(_with_secret_inputs_wrapped(news), [CheckFailure(f.path, f.reason) for f in failures])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         old_inputs, new_inputs = _input_props(olds), _input_props(news)
@@ -311,7 +312,11 @@ _PROVIDER = RayClusterProvider()
 
 
 class RayCluster(pulumi.dynamic.Resource, module="emr", name="RayCluster"):
-    """An EMR Serverless Spark Ray cluster, kept equal to its declaration by minimal UpdateRayCluster calls."""
+    """An EMR Serverless Spark Ray cluster, kept equal to its declaration by minimal UpdateRayCluster calls.
+
+    Outputs keep the API's camelCase names in state (``clusterId``, ``jobUrl``...); the snake_case attributes
+    below read them, so that nested values such as ``instances[*].createTime`` are never renamed.
+    """
 
     cluster_id: pulumi.Output[str]
     state: pulumi.Output[str]
@@ -326,12 +331,18 @@ class RayCluster(pulumi.dynamic.Resource, module="emr", name="RayCluster"):
     modified_time: pulumi.Output[float]
     instances: pulumi.Output[list[Any]]
 
-    def translate_output_property(self, prop: str) -> str:
-        return _SNAKE_OUTPUTS.get(prop, prop)
-
     def __init__(self, resource_name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
         props = args.to_props()
         for field in OUTPUT_FIELDS:
             props.setdefault(field, None)
         secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         super().__init__(_PROVIDER, resource_name, props, pulumi.ResourceOptions.merge(secret, opts))
+
+
+def _output_reader(camel: str) -> property:
+    return property(lambda self: getattr(self, camel), doc=f"The ``{camel}`` output.")
+
+
+for _camel, _snake in _SNAKE_OUTPUTS.items():
+    if _snake != _camel:
+        setattr(RayCluster, _snake, _output_reader(_camel))

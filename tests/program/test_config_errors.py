@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.program.conftest import PROJECT, ProgramRun
+from tests.program.harness import PROJECT, ProgramRun
 
 KEY = f"{PROJECT}:rayClusters"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.program.conftest import (
+from tests.program.harness import (
     PROJECT,
     RESOURCE_TYPE,
     ROOT,

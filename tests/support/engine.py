@@ -26,6 +26,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -354,8 +355,21 @@ class ProviderServer:
 
     # -- observation
 
-    def stderr_text(self) -> str:
-        """Everything the server wrote to stderr so far (the engine shows these lines as diagnostics)."""
+    def stderr_text(self, settle: float = 0.05) -> str:
+        """Everything the server wrote to stderr so far (the engine shows these lines as diagnostics).
+
+        A thread drains the pipe, so lines written just before a call returned may not be read yet: wait
+        until nothing new arrived for ``settle`` seconds (bounded to 2 s) before answering.
+        """
+        deadline = time.monotonic() + 2.0
+        seen = -1
+        while True:
+            with self._lock:
+                count = len(self._stderr)
+            if count == seen or time.monotonic() > deadline:
+                break
+            seen = count
+            time.sleep(settle)
         with self._lock:
             return "".join(self._stderr)
 
