@@ -10,6 +10,7 @@ the server (a 5xx, a dropped connection, a lost answer): the provider looks it u
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -175,3 +176,25 @@ def test_emulator_restarted_while_create_waits(make_emulator: Callable[..., Emul
     journal = before_restart + emulator.journal()
     assert applied_writes(journal) == ["CreateRayCluster"]
     assert len(calls(journal, "CreateRayCluster")) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="waiter.wait_until propagates a failed poll: an API outage longer than the client's retry budget "
+    "(4 jittered retries, at most ~3 s) fails a create whose wait still had minutes left",
+)
+def test_api_outage_longer_than_the_retry_budget_during_a_wait_is_survived(
+    make_emulator: Callable[..., Emulator],
+) -> None:
+    emulator = make_emulator(startup_seconds=2.0)
+    inputs = small_cluster()
+
+    def outage() -> None:
+        emulator.stop()
+        time.sleep(4.0)  # longer than every retry schedule of one call, far shorter than timeouts.create (30 s)
+        emulator.start()
+
+    with private_engine(emulator) as engine, when_journal_shows(emulator, "CreateRayCluster", outage):
+        cluster_id, outs = engine.up_create(inputs)
+        assert outs["state"] == "Running"
+        assert assert_live_matches(emulator, inputs)["clusterId"] == cluster_id
