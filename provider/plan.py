@@ -5,10 +5,11 @@ into leaves keyed by a tuple path, ``("headSpec", "cpu")`` or ``("workerSpec", "
 after the same normalization, so that server-side formatting never shows as a change (DESIGN.md
 "Decisions" 2 and 3). Worker groups are matched by name; a whole group added or removed is one change.
 
-DeepDiff was measured for the comparison itself and left out: the flat leaf comparison is a dict lookup per
-declared field (about 0.1 ms for a whole plan of a 4-group cluster; one DeepDiff of the same two dicts with
-ignore_order took about 600 us, before any mapping of its paths), and its keys are already the paths users
-read.
+DeepDiff was measured for the comparison itself and left out there: the flat leaf comparison is a dict lookup
+per declared field (about 0.1 ms for a whole plan of a 4-group cluster; one DeepDiff of the same two dicts
+with ignore_order took about 600 us, before any mapping of its paths), and its keys are already the paths
+users read. It earns its place inside ``extraParam``, an opaque JSON document, where it says which keys of
+the document changed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from deepdiff import DeepDiff
 
 from provider.normalize import (
     compact_json,
@@ -122,12 +125,41 @@ class FieldChange:
             return f"- {self.path}{drift}"
         if self.path.rsplit(".", 1)[-1] in _HIDDEN:
             return f"~ {self.path} changed (value hidden){drift}"
+        if self.path == "extraParam" and self.live is not None and self.declared is not None:
+            return f"~ extraParam {_json_changes(self.live, self.declared)}{drift}"
         live, declared = _show(self.live), _show(self.declared)
         if not self.drift:
             return f"~ {self.path} {live} -> {declared}"
         if self.previous != self.declared:
             return f"~ {self.path} {_show(self.previous)} -> {declared} (drift: live is {live})"
         return f"~ {self.path} live {live} -> {declared} (drift)"
+
+
+_DEEPDIFF_ROOT = re.compile(r"\['([^']*)'\]")
+
+
+def _json_changes(live: Any, declared: Any, limit: int = 5) -> str:
+    """The differences inside two parsed JSON documents, e.g. "tags.team 'a' -> 'b', + tags.cost".
+
+    extraParam is opaque JSON text to the API; showing where inside it the change is beats a before/after
+    of the whole document. DeepDiff walks the two documents (1 and 1.0 are the same number in JSON).
+    """
+    diff = DeepDiff(live, declared, ignore_numeric_type_changes=True, verbose_level=2)
+
+    def where(path: str) -> str:
+        return _DEEPDIFF_ROOT.sub(r".\1", path.removeprefix("root")).lstrip(".") or "(whole document)"
+
+    parts: list[str] = []
+    for kind, entries in diff.items():
+        for path, detail in entries.items():
+            if kind in ("values_changed", "type_changes"):
+                parts.append(f"{where(path)} {_show(detail['old_value'])} -> {_show(detail['new_value'])}")
+            elif kind.endswith("_added"):
+                parts.append(f"+ {where(path)}")
+            elif kind.endswith("_removed"):
+                parts.append(f"- {where(path)}")
+    shown = ", ".join(sorted(parts)[:limit])
+    return shown + (f" (+{len(parts) - limit} more)" if len(parts) > limit else "")
 
 
 _PLAIN = re.compile(r"[\w.:/@+-]{1,60}")

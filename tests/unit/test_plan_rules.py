@@ -346,3 +346,13 @@ def test_plan_is_fast_enough_for_hundreds_of_clusters() -> None:
     runs = 200
     per_plan = timeit.timeit(lambda: plan_update(declared, current, declared), number=runs) / runs
     assert per_plan < 0.005, f"{per_plan * 1e6:.0f} us per plan"  # generous: the machine is shared
+
+
+def test_extra_param_change_names_the_keys_inside_the_document() -> None:
+    declared = inputs(extraParam='{"tags": {"team": "ml", "cost": "c1"}, "retries": 3}')
+    current = live(extraParam='{"tags": {"team": "data"}, "retries": 3.0, "old": true}')
+
+    [change] = plan_update(declared, current).changes
+
+    assert change.describe() == "~ extraParam + tags.cost, - old, tags.team data -> ml"
+    assert plan_update(declared, current).body == {"extraParam": '{"tags":{"team":"ml","cost":"c1"},"retries":3}'}
