@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from emulator import control, operations
 from emulator.errors import ApiError, dump_json, new_request_id
 from emulator.gateway import Gateway
+from emulator.openapi import api_document
 from emulator.settings import Settings
 from emulator.state import EmulatorState
 
@@ -37,6 +38,8 @@ def create_fastapi(state: EmulatorState) -> FastAPI:
         body = {"requestId": new_request_id(), "code": "InvalidParameter", "message": str(error.errors())}
         return Response(dump_json(body), status_code=400, media_type="application/json")
 
+    generated = app.openapi
+    app.openapi = lambda: api_document(generated())  # type: ignore[method-assign]
     return app
 
 

@@ -21,6 +21,7 @@ from emulator.state import EmulatorState
 
 Scope = dict[str, Any]
 CONTROL_PREFIX = "/_emulator"
+OPENAPI_PATH = "/openapi.json"  # the emulator's own schema (emulator/openapi.py), unsigned like the control API
 
 
 async def _read_body(receive: Any) -> bytes:
@@ -71,7 +72,7 @@ class Gateway:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX) or scope["path"] == OPENAPI_PATH:
             await self.app(scope, receive, send)
             return
         request_id = new_request_id()

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from provider.api import RayClusterApi
-from provider.errors import AmbiguousCreateError, EmrError, NotFoundError
+from provider.errors import (
+    AmbiguousCreateError,
+    EmrError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
+    TransportError,
+)
 from provider.models import RayClusterDetail
 from provider.plan import Plan, live_matches, plan_update
 from provider.spec import RayClusterInputs
@@ -32,6 +39,9 @@ CREATE_RETRY_DELAY = 1.0
 
 # The first polls of a wait come this often; later ones every ~10% of the time waited so far (waiter.py).
 POLL_MIN_DELAY = 0.5
+
+# Errors that outlasted the client's retries but say nothing about the cluster: a wait keeps polling.
+_API_OUTAGE = (TransportError, ServerError, ThrottledError)
 
 Progress = Callable[[str], None]
 
@@ -208,6 +218,7 @@ class ClusterLifecycle:
             describe=lambda cluster: f"{cluster_id} {cluster.state if cluster else 'gone'}",
             progress=self._progress,
             sleep=self._sleep,
+            transient=_API_OUTAGE,
         )
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -242,4 +253,5 @@ class ClusterLifecycle:
             describe=lambda cluster: f"{inputs.name} ({cluster_id}) {cluster.state}, waiting {goal}",
             progress=self._progress,
             sleep=self._sleep,
+            transient=_API_OUTAGE,
         )

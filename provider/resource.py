@@ -133,7 +133,9 @@ def _label(inputs: Mapping[str, Any], cluster_id: str) -> str:
 
 def _say(line: str) -> None:
     # The engine shows each stderr line of a dynamic provider as a diagnostic of the resource.
-    print(line, file=sys.stderr, flush=True)
+    # One write per line: print() writes text and newline separately, and parallel diffs would interleave.
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 class RayClusterProvider(ResourceProvider):

@@ -80,33 +80,43 @@ def wait_until(
     progress: Callable[[str], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    transient: tuple[type[Exception], ...] = (),
 ) -> T:
     """Poll ``fetch`` until ``done``; raise WaitFailed when ``failed`` returns a message, WaitTimeout at the deadline.
 
-    The first poll is immediate, the last one happens at the deadline (never after it). Exceptions from
-    ``fetch`` propagate: the API client already retried transient errors, and a caller that expects
-    "not found" makes fetch return a sentinel instead.
+    The first poll is immediate, the last one happens at the deadline (never after it). An exception of a
+    ``transient`` type (an API outage that outlasted the client's own retries) does not end the wait: the
+    next poll comes on schedule; if the deadline passes during the outage, that exception is raised. Other
+    exceptions propagate; a caller that expects "not found" makes fetch return a sentinel instead.
     """
     start = clock()
     reported_at: float | None = None
     while True:
-        value = fetch()
+        outage: Exception | None = None
+        try:
+            value = fetch()
+        except transient as error:
+            outage = error  # the resource did not change because we could not look: keep waiting
         elapsed = clock() - start
-        reason = failed(value)
-        if reason is not None:
-            raise WaitFailed(reason, last=value, elapsed=elapsed)
-        if done(value):
-            return value
+        if outage is None:
+            reason = failed(value)
+            if reason is not None:
+                raise WaitFailed(reason, last=value, elapsed=elapsed)
+            if done(value):
+                return value
         remaining = policy.timeout - elapsed
         if remaining <= 0:
+            if outage is not None:
+                raise outage
             raise WaitTimeout(
                 f"timed out after {elapsed:.0f}s (timeout {policy.timeout:.0f}s): {describe(value)}",
                 last=value,
                 elapsed=elapsed,
             )
+        now = f"unreachable ({outage})" if outage is not None else describe(value)
         due = reported_at is None or elapsed - reported_at >= PROGRESS_EVERY
-        if progress is not None and elapsed >= PROGRESS_AFTER and due:
-            progress(f"still {describe(value)} after {elapsed:.0f}s (timeout {policy.timeout:.0f}s)")
+        if progress is not None and (elapsed >= PROGRESS_AFTER or outage is not None) and due:
+            progress(f"still {now} after {elapsed:.0f}s (timeout {policy.timeout:.0f}s)")
             reported_at = elapsed
         sleep(min(policy.delay(elapsed), remaining))
 

@@ -178,11 +178,6 @@ def test_emulator_restarted_while_create_waits(make_emulator: Callable[..., Emul
     assert len(calls(journal, "CreateRayCluster")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="waiter.wait_until propagates a failed poll: an API outage longer than the client's retry budget "
-    "(4 jittered retries, at most ~3 s) fails a create whose wait still had minutes left",
-)
 def test_api_outage_longer_than_the_retry_budget_during_a_wait_is_survived(
     make_emulator: Callable[..., Emulator],
 ) -> None:

@@ -12,7 +12,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 from alibabacloud_emr_serverless_spark20230808 import models
 
 from tests.provider.conftest import small_cluster
@@ -81,7 +80,7 @@ def test_preview_of_200_clusters_reads_each_once_and_stays_small(emulator: Emula
     expected = {UNCHANGED: "DIFF_NONE", CHANGED: "DIFF_SOME", DRIFTED: "DIFF_SOME"}
     assert changes == [expected[kind] for kind in kinds]
     for index, (cluster_id, kind) in enumerate(zip(ids, kinds, strict=True)):
-        # Substrings, not whole lines: concurrent lines can be glued together (see the xfail test below).
+        # Substrings: each line is checked whole by test_diff_lines_stay_whole_when_previews_run_in_parallel.
         label = f"load-{index:03d} ({cluster_id}): "
         change, drift = f"{label}~ workerSpec[w].replica 1 -> 3", f"{label}~ workerSpec[w].replica live 2 -> 1 (drift)"
         assert stderr.count(label) == (kind != UNCHANGED), (index, kind)
@@ -103,11 +102,6 @@ def test_preview_of_200_clusters_reads_each_once_and_stays_small(emulator: Emula
     assert peak < PEAK_RSS_LIMIT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resource._say uses print(), two writes per line (text, then newline): lines written by concurrent "
-    "diffs are glued together on stderr, and the engine shows them as one garbled diagnostic",
-)
 def test_diff_lines_stay_whole_when_previews_run_in_parallel(emulator: Emulator) -> None:
     count = 48
     with ThreadPoolExecutor(THREADS) as pool:

@@ -174,3 +174,53 @@ def test_policy_rejects_nonsense() -> None:
         WaitPolicy(timeout=10, min_delay=0)
     with pytest.raises(ValueError):
         WaitPolicy(timeout=10, min_delay=5, max_delay=1)
+
+
+def test_an_api_outage_during_a_wait_is_waited_out_until_the_deadline() -> None:
+    clock = [0.0]
+    answers: list[object] = [OSError("connection refused")] * 5 + ["Running"]
+
+    def fetch() -> str:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return str(answer)
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    progress: list[str] = []
+    result = wait_until(
+        fetch,
+        done=lambda state: state == "Running",
+        failed=lambda state: None,
+        policy=WaitPolicy(timeout=60),
+        progress=progress.append,
+        clock=lambda: clock[0],
+        sleep=sleep,
+        transient=(OSError,),
+    )
+    assert result == "Running" and answers == []
+    assert progress and "unreachable (connection refused)" in progress[0]
+
+
+def test_an_outage_that_lasts_past_the_deadline_raises_the_outage() -> None:
+    clock = [0.0]
+
+    def fetch() -> str:
+        raise OSError("still down")
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    with pytest.raises(OSError, match="still down"):
+        wait_until(
+            fetch,
+            done=lambda state: True,
+            failed=lambda state: None,
+            policy=WaitPolicy(timeout=10),
+            clock=lambda: clock[0],
+            sleep=sleep,
+            transient=(OSError,),
+        )
+    assert clock[0] == pytest.approx(10)
