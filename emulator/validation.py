@@ -182,6 +182,9 @@ def parse_body(raw: bytes) -> Any:
         raise invalid_parameter("The request body is not valid JSON.") from None
 
 
+INT32_MAX = 2**31 - 1
+
+
 def page_param(query: dict[str, str], key: str, default: int, high: int | None) -> int:
     raw = query.get(key)
     if raw is None or raw == "":
@@ -190,7 +193,8 @@ def page_param(query: dict[str, str], key: str, default: int, high: int | None) 
         value = int(raw)
     except ValueError:
         raise invalid_parameter(f"The parameter {key} must be an integer.") from None
-    if value < 1 or (high is not None and value > high):
-        bound = f"between 1 and {high}" if high is not None else "at least 1"
+    high = INT32_MAX if high is None else high  # the service's integers are 32-bit; SQLite's are 64-bit
+    if not 1 <= value <= high:
+        bound = f"between 1 and {high}"
         raise invalid_parameter(f"The parameter {key} must be {bound}, got {value}.")
     return value

@@ -15,6 +15,7 @@ import pytest
 from provider.api import RayClusterApi
 from provider.credentials import Credentials, StaticCredentials
 from provider.errors import (
+    AmbiguousCreateError,
     ApiError,
     AuthError,
     InvalidParameterError,
@@ -96,9 +97,11 @@ def test_wrong_types_are_malformed(body: dict, where: str) -> None:
     assert info.value.__cause__ is None and info.value.__suppress_context__
 
 
-def test_create_without_cluster_id_is_malformed() -> None:
-    with client(answer(200, '{"requestId": "r"}')) as api, pytest.raises(MalformedResponseError):
+def test_create_answered_2xx_without_cluster_id_is_ambiguous() -> None:
+    # A 2xx means the cluster exists: the caller must look it up by name rather than create another.
+    with client(answer(200, '{"requestId": "r"}')) as api, pytest.raises(AmbiguousCreateError) as raised:
         api.create("w-1", {"name": "x"})
+    assert isinstance(raised.value.cause, MalformedResponseError)
 
 
 def test_numbers_for_cpu_and_memory_are_tolerated() -> None:
