@@ -50,6 +50,14 @@ class ClusterOperationError(EmrError):
     """A lifecycle step did not reach its goal; the text says what happened and what the next run does."""
 
 
+class ClusterWaitError(ClusterOperationError):
+    """A wait ended in state Error or at its deadline; ``reason`` is the waiter's outcome (the service's message)."""
+
+    def __init__(self, text: str, reason: WaitFailed | WaitTimeout) -> None:
+        super().__init__(text)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class UpdateOutcome:
     """The cluster after an update, with the plan that was applied (empty when nothing was sent)."""
@@ -84,8 +92,8 @@ class ClusterLifecycle:
         cluster_id = self._create_once(inputs)
         try:
             cluster = self._wait(inputs, cluster_id, {RUNNING}, inputs.timeouts.create, "to start")
-        except (WaitFailed, WaitTimeout) as exc:
-            raise self._failed_create(inputs, cluster_id, exc) from None
+        except ClusterWaitError as exc:
+            raise self._failed_create(inputs, cluster_id, exc.reason) from None
         return self._apply_run_state(inputs, cluster)
 
     def _create_once(self, inputs: RayClusterInputs) -> str:
@@ -243,6 +251,24 @@ class ClusterLifecycle:
         def fetch() -> RayClusterDetail:
             return self._require(inputs, cluster_id)
 
+        try:
+            return self._poll(fetch, inputs, cluster_id, targets, timeout, goal)
+        except WaitFailed as exc:
+            raise ClusterWaitError(
+                f"{inputs.name} ({cluster_id}) went to state Error while waiting {goal}: {exc.message}", exc
+            ) from None
+        except WaitTimeout as exc:
+            raise ClusterWaitError(f"{inputs.name} ({cluster_id}) waiting {goal} {exc}", exc) from None
+
+    def _poll(
+        self,
+        fetch: Callable[[], RayClusterDetail],
+        inputs: RayClusterInputs,
+        cluster_id: str,
+        targets: set[str] | frozenset[str],
+        timeout: float,
+        goal: str,
+    ) -> RayClusterDetail:
         return wait_until(
             fetch,
             done=lambda cluster: cluster.state in targets,

@@ -21,8 +21,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from provider.normalize import (
     compact_json,
     lenient,
@@ -144,6 +142,8 @@ def _json_changes(live: Any, declared: Any, limit: int = 5) -> str:
     extraParam is opaque JSON text to the API; showing where inside it the change is beats a before/after
     of the whole document. DeepDiff walks the two documents (1 and 1.0 are the same number in JSON).
     """
+    from deepdiff import DeepDiff  # imported on first use: it costs ~15 ms at provider start, needed rarely
+
     diff = DeepDiff(live, declared, ignore_numeric_type_changes=True, verbose_level=2)
 
     def where(path: str) -> str:

@@ -33,7 +33,7 @@ from provider.credentials import ClientSettings
 from provider.lifecycle import ClusterLifecycle
 from provider.models import RayClusterDetail
 from provider.plan import declared_view, plan_update
-from provider.spec import RayClusterInputs, check_inputs
+from provider.spec import DEFAULT_TIMEOUTS, RayClusterInputs, check_inputs
 
 PROVIDER_KEY = "__provider"
 
@@ -236,8 +236,14 @@ class RayClusterProvider(ResourceProvider):
         return ReadResult(id_, _outputs(inputs, cluster), _with_secret_inputs_wrapped(inputs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        inputs = _parse(props)
-        self._lifecycle().delete(inputs.workspace_id, id_, inputs.timeouts.delete)
+        # Only the workspace and the delete timeout are needed: state whose other inputs no longer validate
+        # (written by an older version) must still be destroyable.
+        inputs = _previous(props)
+        workspace_id = inputs.workspace_id if inputs else props.get("workspaceId")
+        if not isinstance(workspace_id, str) or not workspace_id:
+            raise ValueError(f"{id_}: cannot delete a cluster without its workspaceId in state")
+        timeout = inputs.timeouts.delete if inputs else DEFAULT_TIMEOUTS["delete"]
+        self._lifecycle().delete(workspace_id, id_, timeout)
 
     # -- helpers ---------------------------------------------------------------------------------------
 

@@ -284,3 +284,28 @@ def test_pickled_provider_holds_nothing_secret_and_is_not_always_secret(engine: 
     unpickled = dill.loads(raw)
     assert isinstance(unpickled, RayClusterProvider) and vars(unpickled) == {}
     assert emulator.access_key_secret not in json.dumps(vars(unpickled), default=str)
+
+
+def test_state_that_no_longer_validates_can_still_be_destroyed(engine: Engine, emulator: Emulator) -> None:
+    cluster_id, outs = engine.up_create(small_cluster())
+    # As if written by an older version with other rules: an input today's spec refuses.
+    old_state = {**outs, "name": "x" * 100, "legacyOption": True}
+
+    engine.destroy(cluster_id, old_state)
+
+    assert emulator.clusters() == []
+
+
+def test_update_of_a_cluster_in_error_names_the_cluster_and_the_service_message(
+    engine: Engine, emulator: Emulator
+) -> None:
+    from tests.support.engine import ProviderError
+
+    cluster_id, outs = engine.up_create(small_cluster())
+    emulator.force_state(cluster_id, "Error", "node pool exhausted")
+
+    with pytest.raises(ProviderError) as failed:
+        engine.update(cluster_id, outs, small_cluster(description="new"))
+
+    assert f"analytics ({cluster_id}) went to state Error" in failed.value.message
+    assert "node pool exhausted" in failed.value.message
