@@ -248,36 +248,22 @@ class ClusterLifecycle:
         timeout: float,
         goal: str,
     ) -> RayClusterDetail:
-        def fetch() -> RayClusterDetail:
-            return self._require(inputs, cluster_id)
-
+        """Poll until the cluster is in one of ``targets``; Error or the deadline end it with ClusterWaitError."""
         try:
-            return self._poll(fetch, inputs, cluster_id, targets, timeout, goal)
+            return wait_until(
+                lambda: self._require(inputs, cluster_id),
+                done=lambda cluster: cluster.state in targets,
+                failed=lambda cluster: (
+                    (cluster.message or "the service gave no message") if cluster.state == ERROR else None
+                ),
+                policy=WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
+                describe=lambda cluster: f"{inputs.name} ({cluster_id}) {cluster.state}, waiting {goal}",
+                progress=self._progress,
+                sleep=self._sleep,
+                transient=_API_OUTAGE,
+            )
         except WaitFailed as exc:
-            raise ClusterWaitError(
-                f"{inputs.name} ({cluster_id}) went to state Error while waiting {goal}: {exc.message}", exc
-            ) from None
+            text = f"{inputs.name} ({cluster_id}) went to state Error while waiting {goal}: {exc.message}"
+            raise ClusterWaitError(text, exc) from None
         except WaitTimeout as exc:
             raise ClusterWaitError(f"{inputs.name} ({cluster_id}) waiting {goal} {exc}", exc) from None
-
-    def _poll(
-        self,
-        fetch: Callable[[], RayClusterDetail],
-        inputs: RayClusterInputs,
-        cluster_id: str,
-        targets: set[str] | frozenset[str],
-        timeout: float,
-        goal: str,
-    ) -> RayClusterDetail:
-        return wait_until(
-            fetch,
-            done=lambda cluster: cluster.state in targets,
-            failed=lambda cluster: (
-                (cluster.message or "the service gave no message") if cluster.state == ERROR else None
-            ),
-            policy=WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
-            describe=lambda cluster: f"{inputs.name} ({cluster_id}) {cluster.state}, waiting {goal}",
-            progress=self._progress,
-            sleep=self._sleep,
-            transient=_API_OUTAGE,
-        )
