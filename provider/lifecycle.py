@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from provider.api import RayClusterApi
 from provider.errors import (
     AmbiguousCreateError,
+    ApiError,
+    AuthError,
     EmrError,
     NotFoundError,
     ServerError,
@@ -189,22 +191,33 @@ class ClusterLifecycle:
     def restart(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
         """Stop then start, so that a stored but pending configuration takes effect."""
         self._progress(f"{inputs.name} ({cluster_id}): restarting to apply pending changes")
-        self._api.stop(inputs.workspace_id, cluster_id)
-        self._wait(inputs, cluster_id, {STOPPED}, inputs.timeouts.update, "to stop")
-        self._api.start(inputs.workspace_id, cluster_id, client_token=uuid.uuid4().hex)
-        return self._wait(inputs, cluster_id, {RUNNING}, inputs.timeouts.update, "to start")
+        self._switch(inputs, cluster_id, STOPPED)
+        return self._switch(inputs, cluster_id, RUNNING)
 
     def _apply_run_state(self, inputs: RayClusterInputs, cluster: RayClusterDetail) -> RayClusterDetail:
         """Start or stop the cluster when a run state is declared; unset means the state is not managed."""
         desired = inputs.desired_state
-        cluster_id = cluster.cluster_id or ""
         if desired is None or cluster.state == desired:
             return cluster
-        if desired == STOPPED:
-            self._api.stop(inputs.workspace_id, cluster_id)
-        else:
-            self._api.start(inputs.workspace_id, cluster_id, client_token=uuid.uuid4().hex)
-        return self._wait(inputs, cluster_id, {desired}, inputs.timeouts.update, f"to reach {desired}")
+        return self._switch(inputs, cluster.cluster_id or "", desired)
+
+    def _switch(self, inputs: RayClusterInputs, cluster_id: str, target: str) -> RayClusterDetail:
+        """StartRayCluster or StopRayCluster, then wait for ``target``.
+
+        A refusal (e.g. InvalidState) is not an error when the cluster is already going where we want: a
+        retried request whose first answer was lost, or a change made meanwhile by someone else.
+        """
+        try:
+            if target == STOPPED:
+                self._api.stop(inputs.workspace_id, cluster_id)
+            else:
+                self._api.start(inputs.workspace_id, cluster_id, client_token=uuid.uuid4().hex)
+        except ApiError as refused:
+            live = self.get(inputs.workspace_id, cluster_id)
+            heading = {STOPPED: (STOPPING, STOPPED), RUNNING: (STARTING, RUNNING)}[target]
+            if isinstance(refused, AuthError | NotFoundError) or live is None or live.state not in heading:
+                raise
+        return self._wait(inputs, cluster_id, {target}, inputs.timeouts.update, f"to reach {target}")
 
     def _wait_settled(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
         return self._wait(inputs, cluster_id, SETTLED_STATES, inputs.timeouts.update, "to settle")

@@ -309,3 +309,18 @@ def test_update_of_a_cluster_in_error_names_the_cluster_and_the_service_message(
 
     assert f"analytics ({cluster_id}) went to state Error" in failed.value.message
     assert "node pool exhausted" in failed.value.message
+
+
+def test_start_whose_answer_was_lost_is_retried_and_the_refusal_understood(engine: Engine, emulator: Emulator) -> None:
+    cluster_id, outs = engine.up_create(small_cluster())
+    emulator.force_state(cluster_id, "Stopped")
+    emulator.reset()
+    # The first StartRayCluster is applied but its answer lost; the client's retry is refused (InvalidState)
+    # because the cluster is already Starting, which is where we wanted it.
+    emulator.set_faults([{"action": "StartRayCluster", "kind": "lost-response", "count": 1}])
+
+    new_outs = engine.update(cluster_id, outs, small_cluster(desiredState="Running"))
+
+    starts = emulator.journal("StartRayCluster")
+    assert [s["fault"] for s in starts] == ["lost-response", None] and starts[1]["code"] == "InvalidState"
+    assert new_outs["state"] == "Running"
