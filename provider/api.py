@@ -353,10 +353,17 @@ class RayClusterApi:
                 return _Answer(status, data)
             raise self._malformed(call, response, "expected a JSON object")
         if not isinstance(data, dict):
-            if status >= 500:  # e.g. an HTML 502 page from a load balancer: transient, retry it
-                raise ServerError(
+            # An HTML 502 page from a load balancer or a bare 429 from a proxy: transient, retry it.
+            transient: type[ServerError | ThrottledError] | None = (
+                ServerError if status >= 500 else ThrottledError if status == 429 else None
+            )
+            if transient is not None:
+                unreadable = transient(
                     call.action, cluster_id=call.cluster_id, status=status, message=self._excerpt(response)
                 )
+                if isinstance(unreadable, ThrottledError):
+                    unreadable.retry_after = _retry_after_seconds(response)
+                raise unreadable
             raise self._malformed(call, response, "error answer is not a JSON object")
         code = _text(data.get("Code", data.get("code")))
         error = _error_class(status, code)(

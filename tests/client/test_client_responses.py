@@ -198,3 +198,17 @@ def test_list_stops_when_the_server_ignores_page_num() -> None:
 def test_page_size_is_bounded() -> None:
     with client(answer(200, "{}")) as api, pytest.raises(ValueError):
         next(api.list("w-1", page_size=101))
+
+
+def test_a_bare_429_from_a_proxy_is_throttling_and_retried() -> None:
+    answers = iter([httpx.Response(429, text="<html>Too Many Requests</html>", headers={"x-acs-retry-after": "1"})])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, httpx.Response(200, json={"clusterId": "ray-1", "state": "Running"}))
+
+    with client(handler) as api:
+        assert api.get("w-1", "ray-1").state == "Running"
+    with client(answer(429, "<html>busy</html>"), retry=RetryPolicy(max_attempts=1)) as api:
+        with pytest.raises(ThrottledError) as raised:
+            api.get("w-1", "ray-1")
+    assert raised.value.status == 429 and "busy" in (raised.value.message or "")
