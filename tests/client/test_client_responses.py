@@ -208,7 +208,7 @@ def test_a_bare_429_from_a_proxy_is_throttling_and_retried() -> None:
 
     with client(handler) as api:
         assert api.get("w-1", "ray-1").state == "Running"
-    with client(answer(429, "<html>busy</html>"), retry=RetryPolicy(max_attempts=1)) as api:
-        with pytest.raises(ThrottledError) as raised:
-            api.get("w-1", "ray-1")
+    once = RetryPolicy(max_attempts=1)
+    with client(answer(429, "<html>busy</html>"), retry=once) as api, pytest.raises(ThrottledError) as raised:
+        api.get("w-1", "ray-1")
     assert raised.value.status == 429 and "busy" in (raised.value.message or "")
