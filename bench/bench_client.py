@@ -28,9 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
+
 from provider.api import RayClusterApi  # noqa: E402
 from provider.credentials import Credentials, StaticCredentials  # noqa: E402
 from provider.retry import RetryPolicy  # noqa: E402
+from provider.signing import AcsSigner  # noqa: E402
 
 AK, SK = "demo-access-key-id", "demo-access-key-secret"  # the emulator's documented demo keys
 WS = "w-d2d82aa09155"
@@ -109,6 +112,10 @@ def ours(url: str) -> RayClusterApi:
     return RayClusterApi(url, StaticCredentials(Credentials(AK, SK)), retry=RetryPolicy(max_attempts=1))
 
 
+def bare_httpx(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, auth=AcsSigner(StaticCredentials(Credentials(AK, SK))))
+
+
 def sdk(url: str) -> Any:
     from alibabacloud_emr_serverless_spark20230808.client import Client
     from alibabacloud_tea_openapi import models as oa
@@ -170,6 +177,11 @@ def run(calls: int = 300) -> list[dict[str, Any]]:
         sdk_m = measure(lambda: client.get_ray_cluster(WS, "ray-k7nm8ahl5te4tg91"), calls)
         sdk_connections = server.connections
         rows += _pair_rows("trivial server", ours_m, sdk_m)
+        # The floor under our client: a bare httpx.Client with our signer, no retries, no parsing.
+        with bare_httpx(url) as bare:
+            path = f"/api/v1/workspaces/{WS}/rayCluster/ray-k7nm8ahl5te4tg91"
+            bare_m = measure(lambda: bare.get(path, headers={"x-acs-action": "GetRayCluster"}).content, calls)
+        rows += _pair_rows("trivial server, bare httpx + our signer (the floor)", bare_m, sdk_m)
         rows.append(
             {
                 "metric": f"trivial server: TCP connections for {calls + 20} calls",
