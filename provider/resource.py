@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,13 +37,15 @@ from provider.spec import DEFAULT_TIMEOUTS, RayClusterInputs, check_inputs
 
 PROVIDER_KEY = "__provider"
 
-# Stack config keys read in configure(): the names pulumi-alicloud users already have, plus our endpoint.
+# Stack config keys read in configure(): the names pulumi-alicloud users already have, plus our endpoint and
+# network (`vpc` for the VPC endpoint emr-serverless-spark-vpc.<region>.aliyuncs.com).
 CONFIG_KEYS = {
     "access_key_id": "alicloud:accessKey",
     "access_key_secret": "alicloud:secretKey",
     "security_token": "alicloud:securityToken",
     "region": "alicloud:region",
     "endpoint": "emr:endpoint",
+    "network": "emr:network",
 }
 
 # Read-only values of GetRayCluster that every resource exposes as outputs.
@@ -69,6 +71,12 @@ _SECRET_INPUT_PATH = ("headSpec", "gftConfig", "redisPassword")
 
 
 _INPUT_KEYS = frozenset(field.alias or name for name, field in RayClusterInputs.model_fields.items())
+
+
+def settings_from_config(get: Callable[[str], Any]) -> ClientSettings:
+    """Client settings from stack config keys (CONFIG_KEYS); unset keys fall back to the environment later."""
+    values = {field: get(key) for field, key in CONFIG_KEYS.items()}
+    return ClientSettings(**{field: value for field, value in values.items() if value not in (None, "")})
 
 
 def _is_unknown(value: Any) -> bool:
@@ -162,8 +170,7 @@ class RayClusterProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         widen_server_pool()
-        values = {field: req.config.get(key) for field, key in CONFIG_KEYS.items()}
-        self._settings = ClientSettings(**{k: v for k, v in values.items() if v not in (None, "")})
+        self._settings = settings_from_config(req.config.get)
 
     def _lifecycle(self) -> ClusterLifecycle:
         lock = self.__dict__.setdefault("_lock", threading.Lock())
