@@ -37,7 +37,7 @@ def _ours(module: str) -> Callable[[bool], list[Row]]:
 def _client(quick: bool) -> list[Row]:
     from bench import bench_client
 
-    rows = bench_client.run(100 if quick else 300)
+    rows = bench_client.run(100 if quick else 1500)
     return [{"benchmark": "client", "baseline_is": "official SDK", "aim": "", **r} for r in rows]
 
 
