@@ -324,3 +324,14 @@ def test_start_whose_answer_was_lost_is_retried_and_the_refusal_understood(engin
     starts = emulator.journal("StartRayCluster")
     assert [s["fault"] for s in starts] == ["lost-response", None] and starts[1]["code"] == "InvalidState"
     assert new_outs["state"] == "Running"
+
+
+def test_a_minimal_spec_leaves_everything_else_to_the_service(engine: Engine, emulator: Emulator) -> None:
+    minimal = {"workspaceId": WORKSPACE, "name": "tiny", "timeouts": {"create": 30, "update": 30, "delete": 30}}
+    cluster_id, outs = engine.up_create(minimal)
+    assert emulator.journal("CreateRayCluster")[0]["body"] == {"name": "tiny"}
+
+    emulator.reset()
+    assert engine.preview(cluster_id, outs, minimal).changes == "DIFF_NONE"
+    engine.update(cluster_id, outs, minimal)
+    assert [e["action"] for e in emulator.journal()] == ["GetRayCluster", "GetRayCluster"]
