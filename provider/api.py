@@ -334,11 +334,13 @@ class RayClusterApi:
     def _attempt_timeout(self, started: float) -> httpx.Timeout:
         """The configured timeout, shortened so that one attempt cannot outlive the deadline."""
         remaining = max(self._retry.deadline - (time.monotonic() - started), 0.1)
+        t = self._timeout
+        if all(value is not None and value <= remaining for value in (t.connect, t.read, t.write, t.pool)):
+            return t  # the common case: the deadline is far away
 
         def clip(value: float | None) -> float:
             return remaining if value is None else min(value, remaining)
 
-        t = self._timeout
         return httpx.Timeout(connect=clip(t.connect), read=clip(t.read), write=clip(t.write), pool=clip(t.pool))
 
     def _decode(self, call: _Call, response: httpx.Response) -> _Answer:

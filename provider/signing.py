@@ -13,6 +13,7 @@ from the default chain are picked up, and each (re)sent request gets a fresh dat
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -32,6 +33,7 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _SIGNED_PLAIN_HEADERS = ("host", "accept", "content-type")
 
 
+@functools.lru_cache(maxsize=1024)  # the same workspace and cluster ids are encoded on every call
 def percent_encode(value: str) -> str:
     """Encode one path parameter exactly like the SDK's ``DaraURL.percent_encode``."""
     if not value:
