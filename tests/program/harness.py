@@ -128,14 +128,14 @@ def _config_strings(config: Mapping[str, Any]) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
 
 
-def _run(config: Mapping[str, Any], stack: str, secret_keys: Iterable[str]) -> ProgramRun:
+def _run(config: Mapping[str, Any], stack: str, secret_keys: Iterable[str], program: Path) -> ProgramRun:
     mocks = _Mocks()
     monitor = _RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(_config_strings(config), list(secret_keys))
     error: BaseException | None = None
     try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(MAIN), run_name="__main__") and None))
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__") and None))
     except Exception as exc:
         error = exc
     root = pulumi.runtime.get_root_resource()
@@ -151,6 +151,8 @@ def _run(config: Mapping[str, Any], stack: str, secret_keys: Iterable[str]) -> P
 RunProgram = Callable[..., ProgramRun]
 
 
-def run_program(config: Mapping[str, Any], stack: str = "dev", secret_keys: Iterable[str] = ()) -> ProgramRun:
-    """Run __main__.py once with this config, isolated in a fresh contextvars.Context."""
-    return contextvars.Context().run(_run, config, stack, tuple(secret_keys))
+def run_program(
+    config: Mapping[str, Any], stack: str = "dev", secret_keys: Iterable[str] = (), program: Path = MAIN
+) -> ProgramRun:
+    """Run a program (our __main__.py by default) once with this config, isolated in a fresh contextvars.Context."""
+    return contextvars.Context().run(_run, config, stack, tuple(secret_keys), program)
