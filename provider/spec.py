@@ -40,7 +40,9 @@ MAX_VOLUMES = 100
 DEFAULT_TIMEOUTS = {"create": 1800.0, "update": 1800.0, "delete": 1200.0}
 
 #: Values never echoed back in failure reasons.
-SENSITIVE_KEYS = frozenset({"redisPassword"})
+# Values under these keys are never echoed in a failure: a mistyped gftConfig may be the password itself,
+# and env often carries tokens.
+SENSITIVE_KEYS = frozenset({"redisPassword", "gftConfig", "env"})
 
 
 def _strict(normalizer: Callable[[Any], Any]) -> BeforeValidator:
@@ -282,7 +284,7 @@ def _reason(error: Mapping[str, Any]) -> str:
     """Rewrite a pydantic error into one sentence: what is wrong and what to do."""
     kind, loc, ctx = error["type"], error["loc"], error.get("ctx") or {}
     field = str(loc[-1]) if loc and isinstance(loc[-1], str) else "value"
-    value = "(hidden)" if field in SENSITIVE_KEYS else short(error.get("input"))
+    value = "(hidden)" if SENSITIVE_KEYS.intersection(map(str, loc)) else short(error.get("input"))
     if kind == "extra_forbidden" and field in _READ_ONLY:
         return f"{field} is read-only (the service sets it); remove it from the inputs."
     if kind == "extra_forbidden":

@@ -185,3 +185,12 @@ def test_cross_field_rule_skipped_when_a_bound_is_unknown() -> None:
     assert check_inputs(props, is_unknown=is_unknown) == (None, [])
     props = valid_props(workerSpec=[{"groupName": "a", "replica": 9, "minReplica": 1, "maxReplica": 4}])
     assert [f.path for f in check_inputs(props, is_unknown=is_unknown)[1]] == ["workerSpec[0].replica"]
+
+
+def test_a_mistyped_gft_config_or_env_is_never_echoed() -> None:
+    _, failures = check_inputs(
+        {"workspaceId": "w-1", "name": "a", "headSpec": {"gftConfig": "hunter2-password", "env": ["TOKEN=abc123"]}}
+    )
+    assert {f.path for f in failures} == {"headSpec.gftConfig", "headSpec.env"}
+    text = " ".join(f.reason for f in failures)
+    assert "hunter2" not in text and "abc123" not in text and "(hidden)" in text
