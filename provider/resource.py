@@ -195,7 +195,10 @@ class RayClusterProvider(ResourceProvider):
         old_inputs, new_inputs = _input_props(olds), _input_props(news)
         label = _label(new_inputs, id_)
         replaces = self._replaced_keys(id_, old_inputs, new_inputs)
-        if _contains_unknown(new_inputs):
+        declared, failures = check_inputs(new_inputs, is_unknown=_is_unknown)
+        if declared is None:
+            if failures:  # Check refused these inputs already; the engine never diffs them
+                raise ValueError("invalid Ray cluster inputs: " + "; ".join(f"{f.path}: {f.reason}" for f in failures))
             unknown = sorted(k for k, v in new_inputs.items() if _contains_unknown(v))
             _say(f"{label}: {', '.join(unknown)} known only after apply")
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
@@ -203,12 +206,12 @@ class RayClusterProvider(ResourceProvider):
             _say(f"{label}: {', '.join(replaces)} changed: the cluster will be replaced")
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
 
-        declared = _parse(new_inputs)
         live = self._lifecycle().get(declared.workspace_id, id_)
         if live is None:
             _say(f"{label}: the cluster no longer exists (deleted outside Pulumi); it will be created again")
             return DiffResult(changes=True, replaces=["clusterId"], delete_before_replace=True)
-        previous = _previous(olds)
+        # The common case (no code change) needs no second validation.
+        previous = declared if old_inputs == new_inputs else _previous(olds)
         plan = plan_update(declared, live.to_api_dict(), previous)
         for change in plan.changes:
             _say(f"{label}: {change.describe()}")  # describe() never shows env or password values
