@@ -33,7 +33,7 @@ from provider.credentials import ClientSettings
 from provider.lifecycle import ClusterLifecycle
 from provider.models import RayClusterDetail
 from provider.plan import declared_view, plan_update
-from provider.spec import DEFAULT_TIMEOUTS, RayClusterInputs, check_inputs
+from provider.spec import DEFAULT_TIMEOUTS, Failure, RayClusterInputs, check_inputs
 
 PROVIDER_KEY = "__provider"
 
@@ -109,11 +109,15 @@ def _with_secret_inputs_wrapped(props: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _invalid(failures: Sequence[Failure]) -> ValueError:
+    reasons = "; ".join(f"{f.path}: {f.reason}" for f in failures) or "unknown values"
+    return ValueError(f"invalid Ray cluster inputs: {reasons}")
+
+
 def _parse(props: Mapping[str, Any]) -> RayClusterInputs:
     inputs, failures = check_inputs(_input_props(props))
     if inputs is None:
-        reasons = "; ".join(f"{f.path}: {f.reason}" for f in failures) or "unknown values"
-        raise ValueError(f"invalid Ray cluster inputs: {reasons}")
+        raise _invalid(failures)
     return inputs
 
 
@@ -198,7 +202,7 @@ class RayClusterProvider(ResourceProvider):
         declared, failures = check_inputs(new_inputs, is_unknown=_is_unknown)
         if declared is None:
             if failures:  # Check refused these inputs already; the engine never diffs them
-                raise ValueError("invalid Ray cluster inputs: " + "; ".join(f"{f.path}: {f.reason}" for f in failures))
+                raise _invalid(failures)
             unknown = sorted(k for k, v in new_inputs.items() if _contains_unknown(v))
             _say(f"{label}: {', '.join(unknown)} known only after apply")
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
