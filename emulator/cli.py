@@ -28,6 +28,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--update-mode", choices=UPDATE_MODES, default="immediate")
     p.add_argument("--latency-ms", type=int, default=0)
     p.add_argument("--fault", action="append", default=[], metavar="ACTION:KIND[:RATE]")
+    p.add_argument(
+        "--omit-key", action="append", default=[], metavar="PATH",
+        help="leave this dotted key out of GetRayCluster/ListRayCluster answers (repeatable), e.g. headSpec.env",
+    )  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -40,6 +44,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         update_mode=args.update_mode,
         latency_ms=args.latency_ms,
         faults=[parse_cli_fault(f) for f in args.fault],
+        omit_keys=list(args.omit_key),
     )
 
 

@@ -9,11 +9,11 @@ import time
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from emulator import lifecycle, views
 from emulator.faults import KINDS, FaultRule
-from emulator.settings import UPDATE_MODES
+from emulator.settings import UPDATE_MODES, check_omit_keys
 from emulator.state import EmulatorState
 
 router = APIRouter(prefix="/_emulator")
@@ -42,6 +42,12 @@ class ConfigPatch(_Camel):
     stop_seconds: float | None = Field(None, alias="stopSeconds", ge=0)
     update_mode: Literal["immediate", "restart-required"] | None = Field(None, alias="updateMode")
     startup_failure_message: str | None = Field(None, alias="startupFailureMessage")
+    omit_keys: list[str] | None = Field(None, alias="omitKeys")
+
+    @field_validator("omit_keys")
+    @classmethod
+    def _paths(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else check_omit_keys(value)
 
 
 class ForcedState(_Camel):
@@ -120,6 +126,8 @@ async def patch_config(request: Request, body: ConfigPatch) -> dict[str, Any]:
         settings.update_mode = body.update_mode
     if "startup_failure_message" in given:  # explicit null clears it
         settings.startup_failure_message = body.startup_failure_message
+    if "omit_keys" in given:  # the list replaces the previous one; [] or null clears it
+        settings.omit_keys = list(body.omit_keys or [])
     return settings.config_json()
 
 

@@ -60,15 +60,15 @@ async def list_ray_cluster(request: Request, workspaceId: str) -> Response:
     size = validation.page_param(dict(query), "pageSize", 20, 100)
     number = validation.page_param(dict(query), "pageNum", 1, None)
     records = _state(request).store.page(workspaceId, (number - 1) * size, size)
-    now = time.time()
-    return _answer(request, {"rayClusters": [views.summary(r, now) for r in records]})
+    now, omit = time.time(), _state(request).settings.omit_keys
+    return _answer(request, {"rayClusters": [views.without(views.summary(r, now), omit) for r in records]})
 
 
 async def get_ray_cluster(request: Request, workspaceId: str, clusterId: str) -> Response:
     record = _state(request).store.get(workspaceId, clusterId)
     if record is None:
         raise cluster_not_found(clusterId)
-    return _answer(request, views.detail(record, time.time()))
+    return _answer(request, views.without(views.detail(record, time.time()), _state(request).settings.omit_keys))
 
 
 async def update_ray_cluster(request: Request, workspaceId: str, clusterId: str) -> Response:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +16,20 @@ from emulator.signature import Credentials
 DEMO_ACCESS_KEY_ID = "demo-access-key-id"
 DEMO_ACCESS_KEY_SECRET = "demo-access-key-secret"  # noqa: S105 - a documented demo value, not a secret
 UPDATE_MODES = ("immediate", "restart-required")
+_OMIT_SEGMENT = re.compile(r"[A-Za-z0-9]+")
+
+
+def check_omit_keys(paths: Iterable[str]) -> list[str]:
+    """Validate `--omit-key` / `omitKeys` paths: dotted segments of ASCII letters and digits, none empty."""
+    checked: list[str] = []
+    for path in paths:
+        if not isinstance(path, str) or not all(_OMIT_SEGMENT.fullmatch(s) for s in path.split(".")):
+            raise ValueError(
+                "an omit key (--omit-key, omitKeys) must be a dotted path of letters and digits into a "
+                f"GetRayCluster body, like headSpec.env or workerSpec.rayStartParams; got {path!r}"
+            )
+        checked.append(path)
+    return checked
 
 
 @dataclass
@@ -26,6 +42,11 @@ class Settings:
     startup_failure_message: str | None = None
     latency_ms: int = 0
     faults: list[FaultRule] = field(default_factory=list)
+    # Dotted paths left out of GetRayCluster / ListRayCluster answers (never out of the store).
+    omit_keys: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.omit_keys = check_omit_keys(self.omit_keys)
 
     def timing(self) -> Timing:
         return Timing(self.startup_seconds, self.stop_seconds, self.startup_failure_message)
@@ -36,6 +57,7 @@ class Settings:
             "stopSeconds": self.stop_seconds,
             "updateMode": self.update_mode,
             "startupFailureMessage": self.startup_failure_message,
+            "omitKeys": list(self.omit_keys),
         }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from emulator.lifecycle import ERROR, RUNNING, STARTING, STOPPED, STOPPING, current
@@ -102,3 +103,26 @@ def summary(record: dict[str, Any], now: float) -> dict[str, Any]:
     body["headSpec"] = {k: v for k, v in body["headSpec"].items() if k in SUMMARY_HEAD}
     body["workerSpec"] = [{k: v for k, v in w.items() if k in SUMMARY_WORKER} for w in body["workerSpec"]]
     return body
+
+
+def without(body: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """`body` minus the dotted `keys` (settings.omit_keys), for answers only: the stored record is never touched.
+
+    A list on the way (workerSpec, instances) applies the rest of the path to every item; a key that is not
+    there, or a path through a non-object, is a no-op. Copies along each path, so nested dicts shared with
+    the record (detail spreads the stored spec) stay intact.
+    """
+    for key in keys:
+        body = _without(body, key.split("."))
+    return body
+
+
+def _without(value: Any, path: list[str]) -> Any:
+    if isinstance(value, list):
+        return [_without(item, path) for item in value]
+    if not isinstance(value, dict) or path[0] not in value:
+        return value
+    head, rest = path[0], path[1:]
+    if not rest:
+        return {k: v for k, v in value.items() if k != head}
+    return {**value, head: _without(value[head], rest)}

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from provider.api import RayClusterApi
 from provider.errors import (
@@ -22,7 +23,7 @@ from provider.errors import (
     ThrottledError,
     TransportError,
 )
-from provider.models import RayClusterDetail
+from provider.models import RayClusterDetail, RayClusterSummary
 from provider.plan import Plan, live_matches, plan_update
 from provider.spec import RayClusterInputs
 from provider.waiter import WaitFailed, WaitPolicy, WaitTimeout, wait_until
@@ -46,6 +47,29 @@ POLL_MIN_DELAY = 0.5
 _API_OUTAGE = (TransportError, ServerError, ThrottledError)
 
 Progress = Callable[[str], None]
+
+
+def restart_due(inputs: RayClusterInputs, cluster: RayClusterDetail) -> bool:
+    """A restart for pending changes is to be done or finished (``restartOnPendingChanges``).
+
+    Running with changes pending: restart it. Stopping or Stopped with changes still pending and no declared
+    run state: a restart that was cut short between its Stop and its Start (nobody asked for a stopped
+    cluster), so it is finished by a Start. ``desiredState: Stopped`` keeps such a cluster stopped.
+    """
+    if not (inputs.restart_on_pending_changes and cluster.modified):
+        return False
+    if cluster.state == RUNNING:
+        return True
+    return cluster.state in (STOPPING, STOPPED) and inputs.desired_state is None
+
+
+def _describe_summary(summary: RayClusterSummary) -> str:
+    """ "ray-abc (Running, created 2026-12-01T10:00:00Z)" for messages."""
+    created = "at an unknown time"
+    if summary.create_time:
+        stamp = datetime.fromtimestamp(summary.create_time / 1000, UTC)
+        created = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{summary.cluster_id or '(no id)'} ({summary.state or 'state unknown'}, created {created})"
 
 
 class ClusterOperationError(EmrError):
@@ -91,12 +115,32 @@ class ClusterLifecycle:
         """Create the cluster (or adopt ``adoptClusterId``), wait until Running, then apply the run state."""
         if inputs.adopt_cluster_id:
             return self.adopt(inputs)
+        self._refuse_existing_name(inputs)
         cluster_id = self._create_once(inputs)
         try:
             cluster = self._wait(inputs, cluster_id, {RUNNING}, inputs.timeouts.create, "to start")
         except ClusterWaitError as exc:
             raise self._failed_create(inputs, cluster_id, exc.reason) from None
         return self._apply_run_state(inputs, cluster)
+
+    def _refuse_existing_name(self, inputs: RayClusterInputs) -> None:
+        """Send no CreateRayCluster when the workspace already has a cluster of that name.
+
+        CreateRayCluster is not idempotent and the service may not keep names unique. A namesake is most
+        often this stack's own cluster, created by an ``up`` that was cut short before Pulumi recorded it
+        (Ctrl-C, a killed CI job): creating again would leave two. One ListRayCluster (every page) per create.
+        """
+        namesakes = [summary for summary in self._api.list(inputs.workspace_id) if summary.name == inputs.name]
+        if not namesakes:
+            return
+        found = "; ".join(_describe_summary(summary) for summary in namesakes)
+        first = namesakes[0].cluster_id or "<id>"
+        raise ClusterOperationError(
+            f"{inputs.name}: workspace {inputs.workspace_id} already has a cluster named {inputs.name!r}: {found}. "
+            "CreateRayCluster was not sent, so no duplicate was made. If it is this stack's cluster from an "
+            f"interrupted `pulumi up`, set adoptClusterId: {first} to manage it; otherwise delete it "
+            "(or choose another name), then run `pulumi up` again."
+        )
 
     def _create_once(self, inputs: RayClusterInputs) -> str:
         """Send CreateRayCluster; after an ambiguous failure look the cluster up by name, never duplicate it.
@@ -184,8 +228,11 @@ class ClusterLifecycle:
                 f"{inputs.name} ({cluster_id}): UpdateRayCluster was accepted but the cluster still differs: "
                 f"{lines}. The next `pulumi up` retries from the live state."
             )
-        if live.modified and inputs.restart_on_pending_changes and live.state == RUNNING:
+        if restart_due(inputs, live) and live.state == RUNNING:
             live = self.restart(inputs, cluster_id)
+        elif restart_due(inputs, live):
+            self._progress(f"{inputs.name} ({cluster_id}): finishing a restart for pending changes that was cut short")
+            live = self._switch(inputs, cluster_id, RUNNING)
         return UpdateOutcome(self._apply_run_state(inputs, live), plan)
 
     def restart(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:

@@ -10,6 +10,11 @@ per declared field (about 0.1 ms for a whole plan of a 4-group cluster; one Deep
 with ignore_order took about 600 us, before any mapping of its paths), and its keys are already the paths
 users read. It earns its place inside ``extraParam``, an opaque JSON document, where it says which keys of
 the document changed.
+
+A declared field whose key the service leaves out of GetRayCluster (the public page lists fewer keys than the
+SDK's models) is compared with the value last applied, never with "absent": otherwise it would show as drift
+on every preview and fail the check after every update. What was ignored, and why, is kept on the plan
+(``Plan.ignored``) so that a preview can explain itself on request.
 """
 
 from __future__ import annotations
@@ -22,15 +27,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from provider.normalize import (
-    compact_json,
     lenient,
     normalize_bool,
     normalize_cpu,
+    normalize_extra_param,
     normalize_memory,
     normalize_whole_number,
     parse_json,
 )
-from provider.spec import GftConfig, HeadSpec, RayClusterInputs, WorkerGroup
+from provider.spec import API_FIELDS, GftConfig, HeadSpec, RayClusterInputs, WorkerGroup
 
 Key = tuple[str, ...]
 
@@ -58,8 +63,6 @@ _HEAD_KEYS, _GROUP_KEYS, _GFT_KEYS = _aliases(HeadSpec), _aliases(WorkerGroup), 
 
 # Values that must not appear in diff lines: passwords, and env (environment variables often carry tokens).
 _HIDDEN = frozenset({"redisPassword", "env"})
-# Fields the service may not return (a password): when live is absent, what was last sent stands for it.
-_WRITE_ONLY = frozenset({"redisPassword"})
 
 
 def _unique_sorted(value: Any) -> Any:
@@ -67,6 +70,27 @@ def _unique_sorted(value: Any) -> Any:
         return ()
     if isinstance(value, list | tuple | set | frozenset):
         return tuple(sorted(set(value), key=str))
+    return value
+
+
+def _canonical_json(value: Any) -> Any:
+    """extraParam by meaning: JSON text with sorted keys, integral floats as ints; invalid JSON unchanged.
+
+    Text, not the parsed value, so that ``true`` and ``1`` stay different (in Python ``True == 1``).
+    """
+    parsed = parse_json(value)
+    if isinstance(value, str) and parsed is value:
+        return value  # not JSON: kept as is, it then differs from any valid declared value
+    return json.dumps(_integral(parsed), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
     return value
 
 
@@ -80,7 +104,7 @@ _NORMALIZERS: dict[str, Callable[[Any], Any]] = {
     "idleTimeoutSeconds": _whole,
     "enableAutoScaling": lenient(normalize_bool),
     "gftEnabled": lenient(normalize_bool),
-    "extraParam": parse_json,
+    "extraParam": _canonical_json,
     "volumeIds": _unique_sorted,
 }
 
@@ -111,6 +135,8 @@ class FieldChange:
     previous: Any
     #: The live value differs from what was previously declared: it was changed out of band.
     drift: bool
+    #: False when the service does not report this field: ``previous`` (the value last applied) stood for live.
+    reported: bool = True
 
     def describe(self) -> str:
         """One line for the preview, e.g. "~ workerSpec[gpu].replica 2 -> 4 (drift: live is 5)"."""
@@ -121,6 +147,8 @@ class FieldChange:
             return f"+ {self.path}{drift}"
         if whole_group and self.declared is None:
             return f"- {self.path}{drift}"
+        if not self.reported and self.previous not in (None, MISSING):
+            return f"~ {self.path} {self._from_last_applied()} (not reported by the service: from the last applied)"
         if self.path.rsplit(".", 1)[-1] in _HIDDEN:
             return f"~ {self.path} changed (value hidden){drift}"
         if self.path == "extraParam" and self.live is not None and self.declared is not None:
@@ -132,19 +160,58 @@ class FieldChange:
             return f"~ {self.path} {_show(self.previous)} -> {declared} (drift: live is {live})"
         return f"~ {self.path} live {live} -> {declared} (drift)"
 
+    def _from_last_applied(self) -> str:
+        if self.path.rsplit(".", 1)[-1] in _HIDDEN:
+            return "changed (value hidden)"
+        if self.path == "extraParam":
+            return _json_changes(self.previous, self.declared)
+        return f"{_show(self.previous)} -> {_show(self.declared)}"
+
+
+class Reason(enum.StrEnum):
+    """Why a live difference is not a change (what ``RAY_CLUSTERS_EXPLAIN=1`` prints)."""
+
+    NOT_DECLARED = "not declared, so not managed"
+    AUTOSCALER = "the autoscaler's count"
+    SPELLING = "the same value spelled differently"
+    UNREPORTED = "not reported by the service; compared with the last applied value"
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A live value that differs from (or is missing next to) the declaration on purpose, with the reason."""
+
+    path: str
+    reason: Reason
+    #: Raw live and declared values, for display only (None: not shown).
+    live: Any = None
+    declared: Any = None
+    #: Extra words after the reason, e.g. "within [1, 5]".
+    detail: str = ""
+
+    def describe(self) -> str:
+        """e.g. "ignored headSpec.memory (live 8192Mi, declared 8Gi): the same value spelled differently"."""
+        values: list[str] = []
+        hidden = self.path.rsplit(".", 1)[-1] in _HIDDEN
+        for side, value in (("live", self.live), ("declared", self.declared)):
+            if value is not None:
+                values.append(f"{side} {'(hidden)' if hidden else _show(value)}")
+        shown = f" ({', '.join(values)})" if values else ""
+        return f"ignored {self.path}{shown}: {self.reason}{' ' + self.detail if self.detail else ''}"
+
 
 _DEEPDIFF_ROOT = re.compile(r"\['([^']*)'\]")
 
 
 def _json_changes(live: Any, declared: Any, limit: int = 5) -> str:
-    """The differences inside two parsed JSON documents, e.g. "tags.team 'a' -> 'b', + tags.cost".
+    """The differences inside two JSON documents, e.g. "tags.team 'a' -> 'b', + tags.cost".
 
     extraParam is opaque JSON text to the API; showing where inside it the change is beats a before/after
-    of the whole document. DeepDiff walks the two documents (1 and 1.0 are the same number in JSON).
+    of the whole document. DeepDiff walks the two parsed documents (1 and 1.0 are the same number in JSON).
     """
     from deepdiff import DeepDiff  # imported on first use: it costs ~15 ms at provider start, needed rarely
 
-    diff = DeepDiff(live, declared, ignore_numeric_type_changes=True, verbose_level=2)
+    diff = DeepDiff(parse_json(live), parse_json(declared), ignore_numeric_type_changes=True, verbose_level=2)
 
     def where(path: str) -> str:
         return _DEEPDIFF_ROOT.sub(r".\1", path.removeprefix("root")).lstrip(".") or "(whole document)"
@@ -185,21 +252,34 @@ class Plan:
     changes: tuple[FieldChange, ...]
     #: The minimal UpdateRayCluster body: only the changed top-level keys.
     body: dict[str, Any]
+    #: Live differences that are not changes, with the reason (declared fields only; see ``undeclared``).
+    ignored: tuple[Ignored, ...] = ()
 
     @property
     def empty(self) -> bool:
         """Nothing to send: live already matches every declared field."""
         return not self.changes
 
+    @property
+    def unreported(self) -> tuple[str, ...]:
+        """Declared fields the service left out of its answer (compared with the value last applied)."""
+        return tuple(item.path for item in self.ignored if item.reason is Reason.UNREPORTED) + tuple(
+            change.path for change in self.changes if not change.reported
+        )
+
 
 # -- flattening -------------------------------------------------------------------------------------------
 
 
 class _View:
-    """One side (declared or previous inputs) as normalized leaves plus its worker groups by name."""
+    """One side (declared or previous inputs) as normalized leaves plus its worker groups by name.
+
+    ``raw`` keeps each leaf as declared (after validation), to tell "spelled differently" from "equal".
+    """
 
     def __init__(self, body: Mapping[str, Any]) -> None:
         self.leaves: dict[Key, Any] = {}
+        self.raw: dict[Key, Any] = {}
         self.groups: dict[str, dict[str, Any]] | None = None
         for field, value in body.items():
             if field == HEAD:
@@ -209,16 +289,24 @@ class _View:
                 for name, group in self.groups.items():
                     for gk, gv in group.items():
                         if gk != "groupName":
-                            self.leaves[(WORKERS, name, gk)] = _norm(gk, gv)
+                            self._leaf((WORKERS, name, gk), gv)
             else:
-                self.leaves[(field,)] = _norm(field, value)
+                self._leaf((field,), value)
+
+    def _leaf(self, key: Key, value: Any) -> None:
+        self.raw[key] = value
+        self.leaves[key] = _norm(key[-1], value)
 
     def _nested(self, prefix: Key, obj: Mapping[str, Any]) -> None:
         for field, value in obj.items():
             if field == GFT and isinstance(value, Mapping):
                 self._nested((*prefix, GFT), value)
             else:
-                self.leaves[(*prefix, field)] = _norm(field, value)
+                self._leaf((*prefix, field), value)
+
+    def identity(self) -> tuple[dict[Key, Any], frozenset[str] | None]:
+        """What the service would be told: the normalized leaves and the set of group names."""
+        return self.leaves, (frozenset(self.groups) if self.groups is not None else None)
 
 
 def _live_groups(live: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -229,14 +317,15 @@ def _live_groups(live: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return groups
 
 
-def _live_leaf(live: Mapping[str, Any], groups: Mapping[str, Mapping[str, Any]], key: Key) -> Any:
+def _live_raw(live: Mapping[str, Any], groups: Mapping[str, Mapping[str, Any]], key: Key) -> Any:
+    """The live value at key as the service wrote it; None when the service did not report it."""
     obj: Any = groups.get(key[1]) if key[0] == WORKERS else live
     path = key[2:] if key[0] == WORKERS else key
     for part in path:
         if not isinstance(obj, Mapping):
             return None
         obj = obj.get(part)
-    return _norm(key[-1], obj)
+    return obj
 
 
 def _group_view(group: Mapping[str, Any]) -> dict[str, Any]:
@@ -255,8 +344,8 @@ def _autoscaling(declared: _View, live: Mapping[str, Any]) -> bool:
     return isinstance(head, Mapping) and _norm("enableAutoScaling", head.get("enableAutoScaling")) is True
 
 
-def _autoscaler_owns_replica(declared: _View, live_group: Mapping[str, Any] | None, group: str) -> int | None:
-    """The live replica when the autoscaler moved it within the group's bounds (not a change), else None.
+def _autoscaler_bounds(declared: _View, live_group: Mapping[str, Any] | None, group: str) -> tuple[int, int] | None:
+    """(min, max) when the autoscaler moved the live replica within the group's bounds (not a change), else None.
 
     Bounds are the declared ones when declared (they are the target), else the live ones; minReplica
     defaults to the API's minimum of 1, and without any maxReplica the autoscaler's range is unknown.
@@ -269,7 +358,7 @@ def _autoscaler_owns_replica(declared: _View, live_group: Mapping[str, Any] | No
     if not isinstance(replica, int) or not isinstance(high, int):
         return None
     low = low if isinstance(low, int) else 1
-    return replica if low <= replica <= high else None
+    return (low, high) if low <= replica <= high else None
 
 
 def _previous(previous: _View | None, key: Key) -> Any:
@@ -303,42 +392,85 @@ class _Comparison:
     groups: dict[str, Mapping[str, Any]]
     autoscaling: bool
     changes: list[tuple[Key, FieldChange]]
+    ignored: list[Ignored]
 
     def owned_replica(self, group: str) -> int | None:
-        return _autoscaler_owns_replica(self.want, self.groups.get(group), group) if self.autoscaling else None
+        """The live replica when the autoscaler owns it (within bounds), else None."""
+        if not self.autoscaling or _autoscaler_bounds(self.want, self.groups.get(group), group) is None:
+            return None
+        return _norm("replica", self.groups[group].get("replica"))
 
 
-def _compare(declared: RayClusterInputs, live: Mapping[str, Any], previous: RayClusterInputs | None) -> _Comparison:
+def _compare(
+    declared: RayClusterInputs,
+    live: Mapping[str, Any],
+    previous: RayClusterInputs | None,
+    *,
+    trust_unreported: bool = False,
+) -> _Comparison:
+    """Compare every declared leaf with live.
+
+    A leaf the service does not report is compared with ``previous`` (the value last applied). Without a
+    previous declaration it is a change (send it, so that it is known to be applied), unless
+    ``trust_unreported``: then it is taken as applied (the check after an update, the view for refresh).
+    """
     want = _View(declared.api_body())
     before = _View(previous.api_body()) if previous is not None else None
     groups = _live_groups(live)
-    cmp = _Comparison(want, live, groups, _autoscaling(want, live), [])
+    cmp = _Comparison(want, live, groups, _autoscaling(want, live), [], [])
     found: list[tuple[Key, Any, Any]] = []  # (key, live, declared)
 
     for key, wanted in want.leaves.items():
         if key[0] == WORKERS and key[1] not in groups:
             continue  # the whole group is missing: reported once below
-        have = _live_leaf(live, groups, key)
-        if have is None and key[-1] in _WRITE_ONLY:
-            # The service does not show it: only a change of the declared value itself is a change.
+        raw = _live_raw(live, groups, key)
+        if raw is None:
             last = _previous(before, key)
-            if last is MISSING or last == wanted:
-                continue
-            have = last
+            if last == wanted or (last is MISSING and trust_unreported):
+                cmp.ignored.append(Ignored(render(key), Reason.UNREPORTED))
+            else:  # a new value, or nothing known to be applied: send it
+                shown = _shown(key, None, wanted, last)
+                cmp.changes.append((key, FieldChange(render(key), *shown, drift=False, reported=False)))
+            continue
+        have = _norm(key[-1], raw)
         if have == wanted:
+            if raw != want.raw[key] and not _same_number(raw, want.raw[key]):
+                cmp.ignored.append(Ignored(render(key), Reason.SPELLING, raw, want.raw[key]))
             continue
         if key[0] == WORKERS and key[-1] == "replica" and cmp.owned_replica(key[1]) is not None:
-            continue  # autoscaling owns replicas: a count within the bounds is the autoscaler's, not drift
+            # Autoscaling owns replicas: a count within the bounds is the autoscaler's, not drift.
+            low, high = _autoscaler_bounds(want, groups.get(key[1]), key[1]) or (1, 1)
+            cmp.ignored.append(Ignored(render(key), Reason.AUTOSCALER, have, wanted, f"within [{low}, {high}]"))
+            continue
         found.append((key, have, wanted))
 
     if want.groups is not None:
         found += [((WORKERS, n), None, _group_view(g)) for n, g in want.groups.items() if n not in groups]
         found += [((WORKERS, n), _group_view(g), None) for n, g in groups.items() if n not in want.groups]
+        declared_order = [n for n in want.groups if n in groups]
+        live_order = [n for n in groups if n in want.groups]
+        if declared_order != live_order:
+            cmp.ignored.append(
+                Ignored(WORKERS, Reason.SPELLING, live_order, declared_order, "(groups in another order)")
+            )
 
     for key, have, wanted in found:
         last = _previous(before, key)
-        cmp.changes.append((key, FieldChange(render(key), have, wanted, last, _drift(last, have, key, before))))
+        drift = _drift(last, have, key, before)
+        cmp.changes.append((key, FieldChange(render(key), *_shown(key, have, wanted, last), drift)))
     return cmp
+
+
+def _shown(key: Key, live: Any, declared: Any, previous: Any) -> tuple[Any, Any, Any]:
+    """Values as a change carries them: extraParam as its parsed document, the rest as compared."""
+    if key != ("extraParam",):
+        return live, declared, previous
+    return parse_json(live), parse_json(declared), parse_json(previous)
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    """2 and 2.0 are one number (Pulumi sends floats): not worth a "spelled differently" line."""
+    return type(a) in (int, float) and type(b) in (int, float) and a == b
 
 
 # -- the body ---------------------------------------------------------------------------------------------
@@ -385,25 +517,79 @@ def _group_body(cmp: _Comparison, group: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def plan_update(declared: RayClusterInputs, live: Mapping[str, Any], previous: RayClusterInputs | None = None) -> Plan:
-    """Compare the declared fields with the live GetRayCluster body; ``previous`` tells drift apart."""
+    """Compare the declared fields with the live GetRayCluster body; ``previous`` tells drift apart.
+
+    ``previous`` is also the value last applied for fields the service does not report; None means nothing
+    is known to be applied (adoption, state that no longer validates), and such fields are then sent.
+    """
     cmp = _compare(declared, live, previous)
-    return Plan(tuple(change for _, change in cmp.changes), _body(declared, cmp))
+    return Plan(tuple(change for _, change in cmp.changes), _body(declared, cmp), tuple(cmp.ignored))
 
 
 def live_matches(declared: RayClusterInputs, live: Mapping[str, Any]) -> bool:
-    """True when no declared field differs from live (what an update must achieve)."""
-    return not _compare(declared, live, None).changes
+    """True when no declared field differs from live (what an update must achieve).
+
+    A field the service does not report cannot be checked, and counts as applied.
+    """
+    return not _compare(declared, live, None, trust_unreported=True).changes
+
+
+def same_declaration(a: RayClusterInputs, b: RayClusterInputs) -> bool:
+    """True when both declarations tell the service the same thing, however they are spelled.
+
+    The same normalized view the plan compares with live: groups by name, volumes as a set, numbers and units
+    by value, extraParam by meaning. Provider options (timeouts, run state...) compare as validated values.
+    """
+    return _View(a.api_body()).identity() == _View(b.api_body()).identity() and a.options() == b.options()
+
+
+def undeclared(declared: RayClusterInputs, live: Mapping[str, Any]) -> list[Ignored]:
+    """Live updatable values the declaration leaves out (unset = not managed), for ``RAY_CLUSTERS_EXPLAIN``.
+
+    Whole objects are named without their values (they may hold env or a password).
+    """
+    body = declared.api_body()
+    found: list[Ignored] = []
+
+    def scalar(path: str, value: Any) -> None:
+        if value not in (None, "", [], {}):
+            shown = None if isinstance(value, Mapping | list) else value
+            found.append(Ignored(path, Reason.NOT_DECLARED, shown))
+
+    for field in API_FIELDS:
+        if field not in body and field != WORKERS and field != HEAD:
+            scalar(field, live.get(field))
+    head, live_head = body.get(HEAD), live.get(HEAD)
+    if head is None:
+        scalar(HEAD, live_head)
+    elif isinstance(live_head, Mapping):
+        for key in sorted(_HEAD_KEYS - head.keys()):
+            scalar(f"{HEAD}.{key}", live_head.get(key))
+        gft, live_gft = head.get(GFT), live_head.get(GFT)
+        if isinstance(gft, Mapping) and isinstance(live_gft, Mapping):
+            for key in sorted(_GFT_KEYS - gft.keys()):
+                scalar(f"{HEAD}.{GFT}.{key}", live_gft.get(key))
+    groups = _live_groups(live)
+    if WORKERS not in body:
+        scalar(WORKERS, list(groups))
+        return found
+    for group in body[WORKERS]:
+        live_group = groups.get(group["groupName"])
+        for key in sorted(_GROUP_KEYS - group.keys()) if live_group is not None else ():
+            scalar(f"{WORKERS}[{group['groupName']}].{key}", live_group.get(key))  # type: ignore[union-attr]
+    return found
 
 
 def declared_view(live: Mapping[str, Any], like: RayClusterInputs) -> dict[str, Any]:
     """The live values of exactly the API fields ``like`` declares, in input shape (for ``read()``).
 
     A field that matches (by the plan's rules: same value, reformatted, autoscaled replica in bounds) is
-    reported as declared, so the engine's own diff of old and new inputs shows only real differences.
+    reported as declared, so the engine's own diff of old and new inputs shows only real differences; so is
+    a field the service does not report (nothing live to report instead).
     ``workspaceId`` and provider options are not live values: the caller keeps them from the old inputs.
     """
     view = like.api_body()
-    for key, change in _compare(like, live, None).changes:
+    for key, change in _compare(like, live, None, trust_unreported=True).changes:
         _apply(view, key, change, live)
     return view
 
@@ -414,8 +600,8 @@ def _apply(view: dict[str, Any], key: Key, change: FieldChange, live: Mapping[st
         order = {v: i for i, v in enumerate(view.get("volumeIds") or ())}
         raw = [v for v in live.get("volumeIds") or () if v is not None]
         value = sorted(dict.fromkeys(raw), key=lambda v: order.get(v, len(order))) if raw else None
-    elif key == ("extraParam",) and value is not None and not isinstance(value, str):
-        value = compact_json(value)
+    elif key == ("extraParam",) and value is not None:
+        value = lenient(normalize_extra_param)(live.get("extraParam"))  # the live document, compact
     if key[0] == WORKERS:
         groups: list[dict[str, Any]] = view[WORKERS]
         if len(key) == 2:
@@ -435,4 +621,16 @@ def _apply(view: dict[str, Any], key: Key, change: FieldChange, live: Mapping[st
         target[path[-1]] = value
 
 
-__all__ = ["MISSING", "FieldChange", "Plan", "declared_view", "live_matches", "plan_update", "render"]
+__all__ = [
+    "MISSING",
+    "FieldChange",
+    "Ignored",
+    "Plan",
+    "Reason",
+    "declared_view",
+    "live_matches",
+    "plan_update",
+    "render",
+    "same_declaration",
+    "undeclared",
+]

@@ -7,6 +7,7 @@ those, and write the per-field diff lines to stderr (the engine shows them in th
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -30,12 +31,14 @@ from pulumi.runtime import rpc
 from provider.api import RayClusterApi
 from provider.concurrency import widen_server_pool
 from provider.credentials import ClientSettings
-from provider.lifecycle import ClusterLifecycle
+from provider.lifecycle import ClusterLifecycle, restart_due
 from provider.models import RayClusterDetail
-from provider.plan import declared_view, plan_update
+from provider.plan import declared_view, plan_update, same_declaration, undeclared
 from provider.spec import DEFAULT_TIMEOUTS, Failure, RayClusterInputs, check_inputs
 
 PROVIDER_KEY = "__provider"
+#: Set to 1 to have each Diff also print what it ignored on purpose, and why.
+EXPLAIN_ENV = "RAY_CLUSTERS_EXPLAIN"
 
 # Stack config keys read in configure(): the names pulumi-alicloud users already have, plus our endpoint and
 # network (`vpc` for the VPC endpoint emr-serverless-spark-vpc.<region>.aliyuncs.com).
@@ -143,8 +146,21 @@ def _label(inputs: Mapping[str, Any], cluster_id: str) -> str:
     return f"{name} ({cluster_id})" if isinstance(name, str) else cluster_id
 
 
+def _listing(paths: Sequence[str]) -> str:
+    """ "headSpec.env is" / "headSpec.env and workerSpec[cpu].rayStartParams are"."""
+    if len(paths) == 1:
+        return f"{paths[0]} is"
+    return f"{', '.join(paths[:-1])} and {paths[-1]} are"
+
+
+def _explaining() -> bool:
+    """RAY_CLUSTERS_EXPLAIN=1 in the environment of `pulumi preview`/`up` (the provider process inherits it)."""
+    return os.environ.get(EXPLAIN_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _say(line: str) -> None:
-    # The engine shows each stderr line of a dynamic provider as a diagnostic of the resource.
+    # The engine shows a dynamic provider's stderr lines under the stack's row (pulumi:pulumi:Stack) in
+    # Diagnostics, not under the resource: hence every line names its cluster and id.
     # One write per line: print() writes text and newline separately, and parallel diffs would interleave.
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
@@ -216,13 +232,24 @@ class RayClusterProvider(ResourceProvider):
             return DiffResult(changes=True, replaces=["clusterId"], delete_before_replace=True)
         # The common case (no code change) needs no second validation.
         previous = declared if old_inputs == new_inputs else _previous(olds)
-        plan = plan_update(declared, live.to_api_dict(), previous)
+        live_body = live.to_api_dict()
+        plan = plan_update(declared, live_body, previous)
         for change in plan.changes:
             _say(f"{label}: {change.describe()}")  # describe() never shows env or password values
+        if plan.unreported:
+            unreported = _listing(plan.unreported)
+            _say(f"{label}: {unreported} not reported by the service; compared with the last applied value")
+        if _explaining():
+            for item in (*plan.ignored, *undeclared(declared, live_body)):
+                _say(f"{label}: {item.describe()}")
         run_state_change = self._run_state_note(label, declared, live)
-        # A changed option (timeouts, restart policy...) or inputs the live cluster already matches still
-        # need an update, with no API write, so that the new inputs are recorded in state.
-        inputs_changed = previous != declared
+        # Inputs that tell the service the same thing however they are spelled (groups reordered, "8192Mi" for
+        # "8Gi", extraParam reformatted) are no change: the engine takes a "same" step, which records the new
+        # inputs and keeps the old outputs. The inputs echoed in those outputs are then the old spelling of the
+        # same declaration, and stay right because every later Diff and Update reads them through this same
+        # normalized view. A changed option (timeouts, restart policy...) is an update with no API write, so
+        # that the option reaches the outputs; so are inputs the live cluster already matches.
+        inputs_changed = previous is None or not same_declaration(previous, declared)
         changed = not plan.empty or run_state_change or inputs_changed
         return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
 
@@ -275,6 +302,15 @@ class RayClusterProvider(ResourceProvider):
     def _run_state_note(label: str, declared: RayClusterInputs, live: RayClusterDetail) -> bool:
         """Report a run state that differs from the declared one; True when the update must act on it."""
         desired = declared.desired_state
+        if restart_due(declared, live) and live.state == "Running":
+            _say(f"{label}: ~ restart: configuration changes are pending (modified); restartOnPendingChanges restarts")
+            return True
+        if restart_due(declared, live):
+            _say(
+                f"{label}: ~ state {live.state} -> Running: a restart to apply pending changes was cut short after "
+                "its Stop; it will be finished (set desiredState: Stopped to keep the cluster stopped)"
+            )
+            return True
         if desired is not None and live.state in ("Running", "Stopped") and live.state != desired:
             _say(f"{label}: ~ state {live.state} -> {desired}")
             return True

@@ -228,6 +228,10 @@ class RayClusterInputs(_Model):
         """Exactly a CreateRayCluster body: declared API fields only, normalized, None dropped."""
         return self.model_dump(by_alias=True, exclude_none=True, include=_API_ATTRS)
 
+    def options(self) -> dict[str, Any]:
+        """The provider options (everything not sent to the API), as validated values."""
+        return self.model_dump(exclude=_API_ATTRS)
+
 
 _API_ATTRS = {name for name, info in RayClusterInputs.model_fields.items() if info.alias in API_FIELDS}
 

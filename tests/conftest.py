@@ -16,6 +16,7 @@ DEFAULT_CONFIG = {
     "stopSeconds": TEST_STARTUP_SECONDS,
     "updateMode": "immediate",
     "startupFailureMessage": None,
+    "omitKeys": [],
 }
 
 

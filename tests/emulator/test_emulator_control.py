@@ -11,6 +11,7 @@ from tests.support.emulator import Emulator
 def test_config_get_and_patch(emulator: Emulator) -> None:
     assert emulator.config() == {
         "startupSeconds": 0.2, "stopSeconds": 0.2, "updateMode": "immediate", "startupFailureMessage": None,
+        "omitKeys": [],
     }  # fmt: skip
     emulator.configure(stopSeconds=1.5, updateMode="restart-required")
     assert emulator.config()["stopSeconds"] == 1.5 and emulator.config()["updateMode"] == "restart-required"

@@ -38,6 +38,8 @@ def always(status: int, body: bytes | str, content_type: str = "application/json
 
 
 NOT_FOUND = always(404, '{"requestId":"r-1","code":"RayClusterNotFound","message":"The cluster does not exist."}')
+# What an unscripted action answers: an empty workspace lists no clusters; any other call finds none.
+_UNSCRIPTED: dict[str, Script] = {"ListRayCluster": always(200, '{"rayClusters": [], "requestId": "r-1"}')}
 
 
 @dataclass
@@ -67,7 +69,7 @@ class FakeApi:
                     body=self.rfile.read(length) if length else b"",
                 )
                 fake.seen.append(seen)
-                answer = fake.scripts.get(seen.action, NOT_FOUND)(seen)
+                answer = fake.scripts.get(seen.action, _UNSCRIPTED.get(seen.action, NOT_FOUND))(seen)
                 self.send_response(answer.status)
                 self.send_header("content-type", answer.content_type)
                 self.send_header("content-length", str(len(answer.body)))

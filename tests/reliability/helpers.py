@@ -22,6 +22,26 @@ def calls(journal: list[dict[str, Any]], action: str, *, ok: bool | None = None)
     return entries if ok is None else [e for e in entries if (e["status"] == 200) == ok]
 
 
+def lookups_after_create(journal: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ListRayCluster calls after the first CreateRayCluster: lookups by name after an ambiguous create.
+
+    (Every create is preceded by one lookup of the name, which these leave out.)
+    """
+    first = next((i for i, e in enumerate(journal) if e["action"] == "CreateRayCluster"), len(journal))
+    return [e for e in journal[first:] if e["action"] == "ListRayCluster"]
+
+
+def assert_no_create_without_lookup(journal: list[dict[str, Any]]) -> None:
+    """Every CreateRayCluster after a failed one comes after a ListRayCluster (a lookup by name) in between."""
+    failed_create = False
+    for entry in journal:
+        if entry["action"] == "ListRayCluster":
+            failed_create = False
+        elif entry["action"] == "CreateRayCluster":
+            assert not failed_create, "CreateRayCluster sent again with no lookup by name after a failed one"
+            failed_create = entry["status"] != 200 or bool(entry.get("fault"))
+
+
 def applied_writes(journal: list[dict[str, Any]]) -> list[str]:
     """The write actions the emulator applied, in order (refused, faulted-before-apply ones left out)."""
     return [e["action"] for e in journal if e["action"] in WRITES and e["status"] == 200]

@@ -17,7 +17,15 @@ from typing import Any
 import pytest
 
 from tests.provider.conftest import Engine, small_cluster
-from tests.reliability.helpers import applied_writes, assert_live_matches, calls, private_engine, when_journal_shows
+from tests.reliability.helpers import (
+    applied_writes,
+    assert_live_matches,
+    assert_no_create_without_lookup,
+    calls,
+    lookups_after_create,
+    private_engine,
+    when_journal_shows,
+)
 from tests.support.emulator import Emulator
 
 
@@ -68,8 +76,8 @@ def test_503_burst_on_every_call_is_absorbed(engine: Engine, emulator: Emulator)
 
     journal = emulator.journal()
     assert applied_writes(journal) == ["CreateRayCluster"]
-    # The 503 on Create is ambiguous for a real service: the provider looked for the cluster by name first.
-    assert calls(journal, "ListRayCluster"), "no lookup by name after an ambiguous create"
+    # A 503 on Create is ambiguous for a real service: the provider looks for the cluster by name first.
+    assert_no_create_without_lookup(journal)
     assert len([e for e in journal if e["code"] == "ServiceUnavailable"]) == 3
 
 
@@ -81,7 +89,7 @@ def test_503_burst_on_get_during_the_wait_is_absorbed(engine: Engine, emulator: 
     journal = emulator.journal()
     assert calls(journal, "CreateRayCluster") == calls(journal, "CreateRayCluster", ok=True)
     assert applied_writes(journal) == ["CreateRayCluster"]
-    assert not calls(journal, "ListRayCluster")  # nothing ambiguous happened to the create
+    assert not lookups_after_create(journal)  # nothing ambiguous happened to the create
 
 
 def test_503_burst_on_create_is_absorbed(engine: Engine, emulator: Emulator) -> None:
@@ -104,8 +112,9 @@ def test_dropped_connections_are_absorbed(engine: Engine, emulator: Emulator, ac
     journal = emulator.journal()
     assert applied_writes(journal) == ["CreateRayCluster"]
     assert len([e for e in journal if e["fault"] == "drop"]) == count
-    if action != "GetRayCluster":  # a dropped create is ambiguous: looked up by name, then sent again
-        assert calls(journal, "ListRayCluster")
+    assert_no_create_without_lookup(journal)
+    if action == "CreateRayCluster":  # a dropped create is ambiguous: looked up by name, then sent again
+        assert lookups_after_create(journal)
         assert len(calls(journal, "CreateRayCluster")) == 2
 
 
@@ -123,7 +132,7 @@ def test_slow_answers_and_latency_are_waited_for(engine: Engine, emulator: Emula
     journal = emulator.journal()
     assert applied_writes(journal) == ["CreateRayCluster"]
     assert len(calls(journal, "CreateRayCluster")) == 1  # slow is not a failure: no second create, no lookup
-    assert not calls(journal, "ListRayCluster")
+    assert not lookups_after_create(journal)
 
 
 def test_lost_create_response_is_found_by_name_not_duplicated(engine: Engine, emulator: Emulator) -> None:
@@ -135,7 +144,7 @@ def test_lost_create_response_is_found_by_name_not_duplicated(engine: Engine, em
     journal = emulator.journal()
     creates = calls(journal, "CreateRayCluster")
     assert len(creates) == 1 and creates[0]["fault"] == "lost-response"
-    assert calls(journal, "ListRayCluster")
+    assert lookups_after_create(journal)
     assert applied_writes(journal) == ["CreateRayCluster"]
     assert f"found {cluster_id}" in engine.server.stderr_text()[mark:]
 

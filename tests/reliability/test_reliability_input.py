@@ -281,7 +281,10 @@ def test_provider_create_with_a_malformed_2xx_answer_finds_the_cluster_by_name(
     now_ms = int(time.time() * 1000)
     fake.scripts["CreateRayCluster"] = always(200, "<html>OK</html>", "text/html")
     summary = {**GOOD_GET, "createTime": now_ms}
-    fake.scripts["ListRayCluster"] = always(200, json.dumps({"rayClusters": [summary], "requestId": "r"}))
+    listed = {False: always(200, '{"rayClusters": [], "requestId": "r"}'),
+              True: always(200, json.dumps({"rayClusters": [summary], "requestId": "r"}))}  # fmt: skip
+    # The name is free before the create (the pre-create lookup) and taken after it.
+    fake.scripts["ListRayCluster"] = lambda seen: listed["CreateRayCluster" in fake.actions()](seen)
     fake.scripts["GetRayCluster"] = always(200, json.dumps({**GOOD_GET, "createTime": now_ms}))
 
     cluster_id, _ = fake_engine.up_create(small_cluster(workerSpec=[], volumeIds=[]))

@@ -64,7 +64,7 @@ def test_top_level_change_sends_only_that_key() -> None:
 
 def test_absent_live_value_is_a_change() -> None:
     plan = plan_update(inputs(networkServiceName="vpc"), live())
-    assert plan.changes[0] == FieldChange("networkServiceName", None, "vpc", MISSING, False)
+    assert plan.changes[0] == FieldChange("networkServiceName", None, "vpc", MISSING, False, reported=False)
     assert plan.body == {"networkServiceName": "vpc"}
 
 
