@@ -54,6 +54,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Row]]] = {
     "overhead": _ours("bench.bench_overhead"),
     "many": _ours("bench.bench_many"),
     "polling": _ours("bench.bench_polling"),
+    "lookup": _ours("bench.bench_lookup"),
     "client": _client,
     "emulator": _emulator,
 }
