@@ -1,0 +1,83 @@
+"""Upgrades are invisible: state written by an earlier version previews unchanged, updates and deletes.
+
+`tests/fixtures/state_v0_1_0.json` holds the inputs and outputs exactly as the engine stored them for one
+cluster created by version 0.1.0 (its `_source` says how it was captured). Only the cluster id is replaced:
+the live twin is created in the emulator with the same spec, through the official SDK.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
+
+from provider.spec import check_inputs
+from tests.provider.conftest import WORKSPACE, Engine
+from tests.support.emulator import Emulator, wait_for_state
+from tests.support.engine import Secret
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "state_v0_1_0.json"
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"__secret"}:
+        return Secret(_decode(value["__secret"]))
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return _plain(value.value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@pytest.fixture
+def old_state(emulator: Emulator) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(cluster id, old inputs, old outputs): the stored state, pointed at a live twin in the emulator."""
+    stored = json.loads(FIXTURE.read_text())
+    inputs, outputs = _decode(stored["inputs"]), _decode(stored["outputs"])
+    model, failures = check_inputs({k: v for k, v in _plain(inputs).items() if not k.startswith("__")})
+    assert model is not None, failures
+    request = sdk_models.CreateRayClusterRequest().from_map(model.api_body())
+    cluster_id = str(emulator.sdk().create_ray_cluster(WORKSPACE, request).body.cluster_id)
+    wait_for_state(emulator, WORKSPACE, cluster_id, {"Running"})
+    outputs["clusterId"] = cluster_id
+    emulator.reset()
+    return cluster_id, inputs, outputs
+
+
+def test_old_state_previews_unchanged_with_one_get(engine: Engine, emulator: Emulator, old_state: Any) -> None:
+    cluster_id, inputs, outputs = old_state
+    program = {k: v for k, v in inputs.items() if k != "__provider"}  # the same program, run again
+
+    diff = engine.server.diff(engine.provider, cluster_id, engine.urn, outputs, engine.check(program).inputs)
+
+    assert diff.changes == "DIFF_NONE"
+    assert [e["action"] for e in emulator.journal()] == ["GetRayCluster"]
+
+
+def test_old_state_updates_with_a_minimal_body_and_deletes(engine: Engine, emulator: Emulator, old_state: Any) -> None:
+    cluster_id, inputs, outputs = old_state
+    program = {k: v for k, v in inputs.items() if k != "__provider"}
+    program["description"] = "changed after the upgrade"
+    checked = engine.check(program).inputs
+
+    assert engine.server.diff(engine.provider, cluster_id, engine.urn, outputs, checked).changes == "DIFF_SOME"
+    new_outputs = engine.update(cluster_id, outputs, checked)
+
+    (update,) = emulator.journal("UpdateRayCluster")
+    assert update["body"] == {"description": "changed after the upgrade"}
+    assert new_outputs["description"] == "changed after the upgrade"
+    engine.destroy(cluster_id, outputs)  # the old outputs, as a destroy right after the upgrade sends them
+    assert emulator.clusters() == []
