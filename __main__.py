@@ -7,7 +7,6 @@ A bad stack config stops the program before any resource is registered, naming e
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pulumi
@@ -22,11 +21,10 @@ from provider.config import (
     with_redis_password,
 )
 from provider.resource import RayCluster, RayClusterArgs
+from provider.spec import SECRET_OUTPUTS
 
-
-def _snake(name: str) -> str:
-    """camelCase property name -> RayClusterArgs field name (``workerSpec`` -> ``worker_spec``)."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+#: The outputs of each cluster that `pulumi stack output` shows.
+STACK_OUTPUTS = ("clusterId", "state", "jobUrl", "grpcEndpoint", "dashboardUrl", "submitToken")
 
 
 def _config(full_key: str) -> tuple[pulumi.Config, str]:
@@ -78,19 +76,14 @@ def declare(entry: ClusterEntry) -> RayCluster:
     if entry.redis_password_key:
         config, key = _config(entry.redis_password_key)
         props = with_redis_password(props, pulumi.Output.secret(config.require_secret(key)))
-    args = RayClusterArgs(**{_snake(name): value for name, value in props.items()})
-    return RayCluster(entry.resource_name, args)
+    return RayCluster(entry.resource_name, RayClusterArgs.from_props(props))
 
 
 def outputs_of(cluster: RayCluster) -> dict[str, pulumi.Output[Any]]:
-    """What `pulumi stack output <name>` shows; the dashboard URL carries a token, so it is secret too."""
+    """What `pulumi stack output <name>` shows; secret outputs (the dashboard URL carries a token) stay secret."""
     return {
-        "clusterId": cluster.cluster_id,
-        "state": cluster.state,
-        "jobUrl": cluster.job_url,
-        "grpcEndpoint": cluster.grpc_endpoint,
-        "dashboardUrl": pulumi.Output.secret(cluster.dashboard_url),
-        "submitToken": pulumi.Output.secret(cluster.submit_token),
+        name: pulumi.Output.secret(getattr(cluster, name)) if name in SECRET_OUTPUTS else getattr(cluster, name)
+        for name in STACK_OUTPUTS
     }
 
 

@@ -223,14 +223,8 @@ class RayClusterApi:
     def get(self, workspace_id: str, cluster_id: str) -> RayClusterDetail:
         """GetRayCluster. Raises NotFoundError when the cluster does not exist."""
         call = _Call("GetRayCluster", "GET", self._path(workspace_id, cluster_id), cluster_id)
-        answer = self._execute(call)
-        detail = self._parse(call, answer, RayClusterDetail)
-        if not detail.cluster_id or not detail.state:
-            # Planning against an empty answer would rewrite every declared field: refuse it instead.
-            raise MalformedResponseError(
-                call.action, cluster_id=cluster_id, status=answer.status, message="answer has no clusterId or state"
-            )
-        return detail
+        # The model requires clusterId and state: an answer without them is refused as malformed.
+        return self._parse(call, self._execute(call), RayClusterDetail)
 
     def list(self, workspace_id: str, page_size: int = 100) -> Iterator[RayClusterSummary]:
         """ListRayCluster, page by page (pageNum from 1) until a short page; lazily."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provider.normalize import compact_json
-from provider.spec import RayClusterInputs, check_inputs
+from provider.spec import SECRET_INPUT_PATHS, RayClusterInputs, check_inputs
 
 #: Stack config key names (the cluster key is in the project's namespace).
 CLUSTERS_KEY = "rayClusters"
@@ -23,7 +23,7 @@ WORKSPACE_KEY = "emr:workspaceId"
 
 #: Inside ``headSpec.gftConfig``: the name of a secret config key holding the Redis password.
 PASSWORD_REF_KEY = "redisPasswordSecret"  # noqa: S105 - a property name, not a password
-_PASSWORD_PATH = ("headSpec", "gftConfig", "redisPassword")
+(_PASSWORD_PATH,) = SECRET_INPUT_PATHS  # the one secret input: headSpec.gftConfig.redisPassword
 # Stands in for the secret while the spec is validated; never sent anywhere.
 _PASSWORD_PLACEHOLDER = "<secret>"  # noqa: S105 - a placeholder, not a password
 

@@ -2,6 +2,14 @@
 
 The dynamic provider (``resource.py``) is thin glue around these functions, so that the same steps can back a
 native provider later and can be tested without the Pulumi engine. Nothing here imports Pulumi.
+
+How long a create can take, at worst. Each API call retries for at most ``RetryPolicy.deadline`` (60 s). A
+create is: one name lookup, up to CREATE_ATTEMPTS CreateRayCluster calls (each ambiguous failure followed by a
+lookup and a pause of CREATE_RETRY_DELAY x attempt), then the wait for Running. All of that is owned by one
+budget, ``timeouts.create``: no attempt, pause or poll starts after it ran out, so a create ends within
+``timeouts.create`` plus the one call in flight when it ran out (at most 60 s). If the cluster did not become
+Running, deleting it has its own ``timeouts.delete``; a declared ``desiredState: Stopped`` then has
+``timeouts.update``. Worst case: create + 60 s + delete (failure), or create + 60 s + update (stop after start).
 """
 
 from __future__ import annotations
@@ -23,18 +31,18 @@ from provider.errors import (
     ThrottledError,
     TransportError,
 )
-from provider.models import RayClusterDetail, RayClusterSummary
+from provider.models import ClusterState, RayClusterDetail, RayClusterSummary
 from provider.plan import Plan, live_matches, plan_update
 from provider.spec import RayClusterInputs
-from provider.waiter import WaitFailed, WaitPolicy, WaitTimeout, wait_until
+from provider.waiter import Acceptor, Waiter, WaitFailed, WaitPolicy, WaitTimeout
 
-RUNNING, STOPPED, ERROR = "Running", "Stopped", "Error"
-STARTING, STOPPING = "Starting", "Stopping"
+RUNNING, STOPPED, ERROR = ClusterState.RUNNING, ClusterState.STOPPED, ClusterState.ERROR
+STARTING, STOPPING = ClusterState.STARTING, ClusterState.STOPPING
 SETTLED_STATES = frozenset({RUNNING, STOPPED})
 
 # A cluster found by name after an ambiguous create must have been created after we sent the request;
 # this much clock skew between us and the service is tolerated.
-_CLOCK_SKEW_MS = 5 * 60 * 1000
+CLOCK_SKEW_MS = 5 * 60 * 1000
 
 # CreateRayCluster attempts when each one failed ambiguously and a lookup by name found nothing.
 CREATE_ATTEMPTS = 4
@@ -45,6 +53,20 @@ POLL_MIN_DELAY = 0.5
 
 # Errors that outlasted the client's retries but say nothing about the cluster: a wait keeps polling.
 _API_OUTAGE = (TransportError, ServerError, ThrottledError)
+
+#: The watched value of a delete's wait when GetRayCluster says not found.
+GONE = "gone"
+
+# The waits, as data: the state that ends each one, with success or failure (any other state: keep polling).
+TO_START = Waiter("to start", {RUNNING: Acceptor.SUCCESS, ERROR: Acceptor.FAILURE})
+TO_SETTLE = Waiter("to settle", {RUNNING: Acceptor.SUCCESS, STOPPED: Acceptor.SUCCESS, ERROR: Acceptor.FAILURE})
+TO_REACH = {
+    RUNNING: Waiter("to reach Running", {RUNNING: Acceptor.SUCCESS, ERROR: Acceptor.FAILURE}),
+    STOPPED: Waiter("to reach Stopped", {STOPPED: Acceptor.SUCCESS, ERROR: Acceptor.FAILURE}),
+}
+TO_VANISH = Waiter("to be deleted", {GONE: Acceptor.SUCCESS})
+# A refused Start/Stop is fine when the cluster is already heading to the target.
+_HEADING_TO = {RUNNING: (STARTING, RUNNING), STOPPED: (STOPPING, STOPPED)}
 
 Progress = Callable[[str], None]
 
@@ -95,10 +117,20 @@ class UpdateOutcome:
 class ClusterLifecycle:
     """Creates, adopts, converges and deletes clusters through the API, waiting for each step to settle."""
 
-    def __init__(self, api: RayClusterApi, progress: Progress, *, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        api: RayClusterApi,
+        progress: Progress,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self._api = api
         self._progress = progress
         self._sleep = sleep
+        self._clock = clock
+        self._wall_clock = wall_clock  # compared with the service's createTime
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -115,10 +147,11 @@ class ClusterLifecycle:
         """Create the cluster (or adopt ``adoptClusterId``), wait until Running, then apply the run state."""
         if inputs.adopt_cluster_id:
             return self.adopt(inputs)
+        deadline = self._clock() + inputs.timeouts.create  # the one budget of the create (module docstring)
         self._refuse_existing_name(inputs)
-        cluster_id = self._create_once(inputs)
+        cluster_id = self._create_once(inputs, deadline)
         try:
-            cluster = self._wait(inputs, cluster_id, {RUNNING}, inputs.timeouts.create, "to start")
+            cluster = self._wait(inputs, cluster_id, TO_START, max(deadline - self._clock(), 0.0))
         except ClusterWaitError as exc:
             raise self._failed_create(inputs, cluster_id, exc.reason) from None
         return self._apply_run_state(inputs, cluster)
@@ -142,13 +175,14 @@ class ClusterLifecycle:
             "(or choose another name), then run `pulumi up` again."
         )
 
-    def _create_once(self, inputs: RayClusterInputs) -> str:
+    def _create_once(self, inputs: RayClusterInputs, deadline: float) -> str:
         """Send CreateRayCluster; after an ambiguous failure look the cluster up by name, never duplicate it.
 
         The client already retried what is safe to retry (throttling, connections never made). What is left
-        may or may not have been applied, so each new attempt is preceded by a lookup by name.
+        may or may not have been applied, so each new attempt is preceded by a lookup by name. No new attempt
+        starts when its pause would end past ``deadline``.
         """
-        sent_at_ms = int(time.time() * 1000)
+        sent_at_ms = int(self._wall_clock() * 1000)
         body = inputs.api_body()
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
@@ -159,17 +193,18 @@ class ClusterLifecycle:
                 if found:
                     self._progress(f"{inputs.name}: found {found}, created by the request whose answer was lost")
                     return found
-                if attempt == CREATE_ATTEMPTS:
+                pause = CREATE_RETRY_DELAY * attempt
+                if attempt == CREATE_ATTEMPTS or self._clock() + pause >= deadline:
                     raise
                 # Not there: the request was not applied, so another one cannot duplicate the cluster.
-                self._sleep(CREATE_RETRY_DELAY * attempt)
+                self._sleep(pause)
         raise AssertionError("unreachable")
 
     def _find_created(self, inputs: RayClusterInputs, sent_at_ms: int) -> str | None:
         candidates = [
             summary
             for summary in self._api.list(inputs.workspace_id)
-            if summary.name == inputs.name and (summary.create_time or 0) >= sent_at_ms - _CLOCK_SKEW_MS
+            if summary.name == inputs.name and (summary.create_time or 0) >= sent_at_ms - CLOCK_SKEW_MS
         ]
         if len(candidates) > 1:
             ids = ", ".join(sorted(c.cluster_id or "?" for c in candidates))
@@ -246,28 +281,30 @@ class ClusterLifecycle:
         desired = inputs.desired_state
         if desired is None or cluster.state == desired:
             return cluster
-        return self._switch(inputs, cluster.cluster_id or "", desired)
+        return self._switch(inputs, cluster.cluster_id, ClusterState(desired))
 
-    def _switch(self, inputs: RayClusterInputs, cluster_id: str, target: str) -> RayClusterDetail:
+    def _switch(self, inputs: RayClusterInputs, cluster_id: str, target: ClusterState) -> RayClusterDetail:
         """StartRayCluster or StopRayCluster, then wait for ``target``.
 
         A refusal (e.g. InvalidState) is not an error when the cluster is already going where we want: a
-        retried request whose first answer was lost, or a change made meanwhile by someone else.
+        retried request whose first answer was lost, or a change made meanwhile by someone else. A refusal
+        for who we are (auth) or of a cluster that is gone is the Start/Stop's own error, raised as it is.
         """
         try:
             if target == STOPPED:
                 self._api.stop(inputs.workspace_id, cluster_id)
             else:
                 self._api.start(inputs.workspace_id, cluster_id, client_token=uuid.uuid4().hex)
-        except ApiError as refused:
+        except (AuthError, NotFoundError):
+            raise
+        except ApiError:
             live = self.get(inputs.workspace_id, cluster_id)
-            heading = {STOPPED: (STOPPING, STOPPED), RUNNING: (STARTING, RUNNING)}[target]
-            if isinstance(refused, AuthError | NotFoundError) or live is None or live.state not in heading:
+            if live is None or live.state not in _HEADING_TO[target]:
                 raise
-        return self._wait(inputs, cluster_id, {target}, inputs.timeouts.update, f"to reach {target}")
+        return self._wait(inputs, cluster_id, TO_REACH[target], inputs.timeouts.update)
 
     def _wait_settled(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
-        return self._wait(inputs, cluster_id, SETTLED_STATES, inputs.timeouts.update, "to settle")
+        return self._wait(inputs, cluster_id, TO_SETTLE, inputs.timeouts.update)
 
     # -- delete --------------------------------------------------------------------------------------
 
@@ -277,14 +314,14 @@ class ClusterLifecycle:
             self._api.delete(workspace_id, cluster_id)
         except NotFoundError:
             return
-        policy = WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY)
-        wait_until(
+        TO_VANISH.wait(
             lambda: self.get(workspace_id, cluster_id),
-            done=lambda cluster: cluster is None,
-            failed=lambda cluster: None,
-            policy=policy,
-            describe=lambda cluster: f"{cluster_id} {cluster.state if cluster else 'gone'}",
+            watch=lambda cluster: GONE if cluster is None else cluster.state,
+            failure_reason=str,
+            policy=WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
+            describe=lambda cluster: f"{cluster_id} {cluster.state if cluster else GONE}",
             progress=self._progress,
+            clock=self._clock,
             sleep=self._sleep,
             transient=_API_OUTAGE,
         )
@@ -300,30 +337,22 @@ class ClusterLifecycle:
             )
         return cluster
 
-    def _wait(
-        self,
-        inputs: RayClusterInputs,
-        cluster_id: str,
-        targets: set[str] | frozenset[str],
-        timeout: float,
-        goal: str,
-    ) -> RayClusterDetail:
-        """Poll until the cluster is in one of ``targets``; Error or the deadline end it with ClusterWaitError."""
+    def _wait(self, inputs: RayClusterInputs, cluster_id: str, waiter: Waiter, timeout: float) -> RayClusterDetail:
+        """Poll until ``waiter`` accepts the cluster's state; Error or the deadline end it with ClusterWaitError."""
         try:
-            return wait_until(
+            return waiter.wait(
                 lambda: self._require(inputs, cluster_id),
-                done=lambda cluster: cluster.state in targets,
-                failed=lambda cluster: (
-                    (cluster.message or "the service gave no message") if cluster.state == ERROR else None
-                ),
+                watch=lambda cluster: cluster.state,
+                failure_reason=lambda cluster: cluster.message or "the service gave no message",
                 policy=WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
-                describe=lambda cluster: f"{inputs.name} ({cluster_id}) {cluster.state}, waiting {goal}",
+                describe=lambda cluster: f"{inputs.name} ({cluster_id}) {cluster.state}, waiting {waiter.goal}",
                 progress=self._progress,
+                clock=self._clock,
                 sleep=self._sleep,
                 transient=_API_OUTAGE,
             )
         except WaitFailed as exc:
-            text = f"{inputs.name} ({cluster_id}) went to state Error while waiting {goal}: {exc.message}"
+            text = f"{inputs.name} ({cluster_id}) went to state Error while waiting {waiter.goal}: {exc.message}"
             raise ClusterWaitError(text, exc) from None
         except WaitTimeout as exc:
-            raise ClusterWaitError(f"{inputs.name} ({cluster_id}) waiting {goal} {exc}", exc) from None
+            raise ClusterWaitError(f"{inputs.name} ({cluster_id}) waiting {waiter.goal} {exc}", exc) from None

@@ -1,26 +1,28 @@
-"""Pydantic models of the Ray-cluster API responses (GetRayCluster §3, ListRayCluster §4).
+"""Pydantic models of the Ray-cluster API answers (GetRayCluster §3, ListRayCluster §4), derived from ``spec``.
 
-Secret outputs (``submitToken``, ``dashboardUrl``, ``gftConfig.redisPassword``) are hidden from repr.
-
-Every field is optional and unknown keys are kept (``extra="allow"``): the service may add fields or
-omit them, and a provider that crashes on a new key is worse than one that ignores it. Field names are
-snake_case in Python and camelCase on the wire (``alias_generator=to_camel``).
-
-``cpu`` and ``memory`` are documented as strings, but a number from the server is accepted and turned
-into its string form, since the plan compares them by value anyway.
+The declared models in ``spec`` are the one schema: an answer object has the same keys as its declared
+counterpart plus the read-only fields of ``spec.READ_ONLY``. Here each key is optional and kept as the service
+wrote it (``cpu`` may be ``2`` or ``"2.0"``: the plan compares by value), and unknown keys are kept
+(``extra="allow"``): a provider that crashes on a new key is worse than one that ignores it. Secret values
+(``submitToken``, ``dashboardUrl``, ``gftConfig.redisPassword``) are hidden from repr.
 """
 
 from __future__ import annotations
 
+import types
+import typing
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
+
+from provider import spec
 
 
 class ClusterState(StrEnum):
-    """The documented values of ``state``; ``RayClusterDetail.state`` stays a plain str for unknown ones."""
+    """The documented values of ``state``. A state the service adds later is kept as plain text."""
 
     STARTING = "Starting"
     RUNNING = "Running"
@@ -29,15 +31,8 @@ class ClusterState(StrEnum):
     ERROR = "Error"
 
 
-def _number_to_str(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value  # let pydantic reject it: True is not a CPU count
-    if isinstance(value, int | float):
-        return str(int(value)) if float(value).is_integer() else str(value)
-    return value
-
-
-ScalarStr = Annotated[str, BeforeValidator(_number_to_str)]
+#: A cluster's state: one of ClusterState, or the text of a state this version does not know.
+State = ClusterState | str
 
 
 class ApiModel(BaseModel):
@@ -50,103 +45,103 @@ class ApiModel(BaseModel):
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
-class GftConfig(ApiModel):
-    """GCS fault tolerance: where the Redis lives (``redis_password`` is a secret output)."""
-
-    redis_password: str | None = Field(default=None, repr=False)
-    redis_url: str | None = None
-    redis_username: str | None = None
-
-
-class HeadSpec(ApiModel):
-    """Head node; ``replica`` is read-only (number of head nodes)."""
-
-    cpu: ScalarStr | None = None
-    display_release_version: str | None = None
-    enable_auto_scaling: bool | None = None
-    env: str | None = None
-    gft_config: GftConfig | None = None
-    gft_enabled: bool | None = None
-    gpu_spec: str | None = None
-    idle_timeout_seconds: int | None = None
-    memory: ScalarStr | None = None
-    queue_name: str | None = None
-    ray_start_params: str | None = None
-    replica: int | None = None
+def _number_to_str(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # let pydantic reject it: True is not a CPU count
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
 
 
-class WorkerSpec(ApiModel):
-    """One worker group, matched by ``group_name``."""
-
-    cpu: ScalarStr | None = None
-    display_release_version: str | None = None
-    env: str | None = None
-    gpu_spec: str | None = None
-    group_name: str | None = None
-    max_replica: int | None = None
-    memory: ScalarStr | None = None
-    min_replica: int | None = None
-    queue_name: str | None = None
-    ray_start_params: str | None = None
-    replica: int | None = None
-    worker_type: str | None = None
+#: Text the service may send as a number (``cpu: 2``): kept as its text, compared by value in the plan.
+ScalarStr = Annotated[str, BeforeValidator(_number_to_str)]
 
 
-class Instance(ApiModel):
-    """One node (pod) of the cluster."""
+def _answer_type(annotation: Any, answers: dict[type[BaseModel], type[ApiModel]]) -> Any:
+    """The answer's type for a declared field: a nested declared object maps to its answer model, a scalar
+    to its plain JSON type without the input rules (ranges, units), text also accepting a number."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return answers[annotation]
+    if annotation in (int, bool, float):
+        return annotation
+    if annotation is str:
+        return ScalarStr
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        return _answer_type(args[0], answers)
+    if origin in (typing.Union, types.UnionType):
+        kinds = [_answer_type(a, answers) for a in args if a is not type(None)]
+        return kinds[0] if len(kinds) == 1 else Any
+    if origin is list:
+        return list[_answer_type(args[0], answers)]  # type: ignore[misc]
+    return Any
 
-    container_exit_code: int | None = None
-    container_state: str | None = None
-    container_state_message: str | None = None
-    container_state_reason: str | None = None
-    create_time: int | None = None
-    instance_id: str | None = None
-    message: str | None = None
-    phase: str | None = None
-    reason: str | None = None
-    start_time: int | None = None
-    type: str | None = None
+
+def _answer_model(
+    name: str,
+    declared: type[BaseModel],
+    answers: dict[type[BaseModel], type[ApiModel]],
+    read_only: dict[str, spec.LiveField] | None = None,
+    keys: tuple[str, ...] | None = None,
+) -> type[ApiModel]:
+    """The answer form of a declared object: its keys (or only ``keys``), each optional, plus read-only ones."""
+    fields: dict[str, Any] = {}
+    for attr, info in declared.model_fields.items():
+        if keys is None or info.alias in keys:
+            shown = info.repr and info.alias not in spec.HIDDEN_KEYS  # env often carries tokens
+            fields[attr] = (_answer_type(info.annotation, answers) | None, FieldInfo(default=None, repr=shown))
+    for key, live in (read_only or {}).items():
+        fields[_snake(key)] = (live.type | None, Field(default=None, repr=not live.secret))
+    model: type[ApiModel] = create_model(name, __base__=ApiModel, __module__=__name__, **fields)
+    answers[declared] = model
+    return model
 
 
-class RayClusterSummary(ApiModel):
-    """One item of ListRayCluster (the Get body minus the heavy and secret fields)."""
+def _snake(camel: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)
 
-    cluster_id: str | None = None
-    create_time: int | None = None
-    creator: str | None = None
-    creator_name: str | None = None
-    dashboard_url: str | None = Field(default=None, repr=False)  # carries a token
-    description: str | None = None
-    display_release_version: str | None = None
-    grpc_endpoint: str | None = None
-    head_spec: HeadSpec | None = None
-    instance_id: str | None = None
-    message: str | None = None
-    modified: bool | None = None
-    modified_time: int | None = None
-    modifier: str | None = None
-    modifier_name: str | None = None
-    name: str | None = None
-    network_service_name: str | None = None
-    start_time: int | None = None
-    state: str | None = None
-    user_id: str | None = None
-    worker_spec: list[WorkerSpec] | None = None
+
+_ANSWERS: dict[type[BaseModel], type[ApiModel]] = {}
+GftConfig = _answer_model("GftConfig", spec.GftConfig, _ANSWERS)
+HeadSpec = _answer_model("HeadSpec", spec.HeadSpec, _ANSWERS, spec.HEAD_READ_ONLY)
+WorkerSpec = _answer_model("WorkerSpec", spec.WorkerGroup, _ANSWERS)
+_ClusterFields = _answer_model("_ClusterFields", spec.RayClusterInputs, _ANSWERS, spec.READ_ONLY, spec.API_FIELDS)
+
+
+def _typed_state(value: Any) -> Any:
+    """A documented state as ClusterState; any other text unchanged (a state added after this version)."""
+    return ClusterState(value) if value in ClusterState.__members__.values() else value
+
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+TypedState = Annotated[ClusterState | NonEmpty, BeforeValidator(_typed_state)]
+
+
+class RayClusterSummary(_ClusterFields):  # type: ignore[misc,valid-type]
+    """One item of ListRayCluster (the service leaves the heavy and secret fields out of it)."""
+
+    state: TypedState | None = None
+
+    if typing.TYPE_CHECKING:  # derived fields that code reads, spelled out for the type checker
+        cluster_id: str | None
+        name: str | None
+        create_time: int | None
 
 
 class RayClusterDetail(RayClusterSummary):
-    """GetRayCluster: the summary fields plus the ones only Get returns.
+    """GetRayCluster. Its id and state are required: planning against an answer without them would
+    rewrite every declared field, so such an answer is refused as malformed.
 
     ``request_id`` identifies the call, not the cluster, so ``to_api_dict`` leaves it out.
     """
 
-    extra_param: str | None = None
-    instances: list[Instance] | None = None
-    job_url: str | None = None
-    job_url_inner: str | None = None
-    submit_token: str | None = Field(default=None, repr=False)
-    volume_ids: list[str] | None = None
+    cluster_id: NonEmpty
+    state: TypedState
     request_id: str | None = None
+
+    if typing.TYPE_CHECKING:
+        modified: bool | None
+        message: str | None
 
     def to_api_dict(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True, exclude={"request_id"}, mode="json")
@@ -171,9 +166,9 @@ __all__ = [
     "ClusterState",
     "GftConfig",
     "HeadSpec",
-    "Instance",
     "RayClusterDetail",
     "RayClusterList",
     "RayClusterSummary",
+    "State",
     "WorkerSpec",
 ]

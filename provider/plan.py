@@ -35,7 +35,7 @@ from provider.normalize import (
     normalize_whole_number,
     parse_json,
 )
-from provider.spec import API_FIELDS, GftConfig, HeadSpec, RayClusterInputs, WorkerGroup
+from provider.spec import API_FIELDS, HIDDEN_KEYS, GftConfig, HeadSpec, RayClusterInputs, WorkerGroup
 
 Key = tuple[str, ...]
 
@@ -61,8 +61,8 @@ def _aliases(model: type[Any]) -> frozenset[str]:
 # replica, anything the service adds later) are never sent back.
 _HEAD_KEYS, _GROUP_KEYS, _GFT_KEYS = _aliases(HeadSpec), _aliases(WorkerGroup), _aliases(GftConfig)
 
-# Values that must not appear in diff lines: passwords, and env (environment variables often carry tokens).
-_HIDDEN = frozenset({"redisPassword", "env"})
+# Values that must not appear in diff lines: secret inputs, and env (environment variables often carry tokens).
+_HIDDEN = HIDDEN_KEYS
 
 
 def _unique_sorted(value: Any) -> Any:

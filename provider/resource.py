@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -27,12 +27,14 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
+from pydantic.alias_generators import to_snake
 
+from provider import spec
 from provider.api import RayClusterApi
 from provider.concurrency import widen_server_pool
 from provider.credentials import ClientSettings
 from provider.lifecycle import ClusterLifecycle, restart_due
-from provider.models import RayClusterDetail
+from provider.models import ClusterState, RayClusterDetail
 from provider.plan import declared_view, plan_update, same_declaration, undeclared
 from provider.spec import DEFAULT_TIMEOUTS, Failure, RayClusterInputs, check_inputs
 
@@ -51,26 +53,9 @@ CONFIG_KEYS = {
     "network": "emr:network",
 }
 
-# Read-only values of GetRayCluster that every resource exposes as outputs.
-OUTPUT_FIELDS = (
-    "clusterId",
-    "state",
-    "modified",
-    "message",
-    "dashboardUrl",
-    "jobUrl",
-    "jobUrlInner",
-    "grpcEndpoint",
-    "submitToken",
-    "createTime",
-    "modifiedTime",
-    "instances",
-)
-# Secret in state: the provider wraps them as RPC secrets (which the engine keeps), and RayCluster also
-# lists them in additional_secret_outputs, so either mechanism alone keeps them encrypted.
-SECRET_OUTPUTS = ["submitToken", "dashboardUrl"]
-# An input that is wrapped as a secret whenever the provider hands it back to the engine.
-_SECRET_INPUT_PATH = ("headSpec", "gftConfig", "redisPassword")
+# Secret outputs: the provider wraps them as RPC secrets (which the engine keeps), and RayCluster also lists
+# them in additional_secret_outputs, so either mechanism alone keeps them encrypted.
+SECRET_OUTPUTS = list(spec.SECRET_OUTPUTS)
 
 
 _INPUT_KEYS = frozenset(field.alias or name for name, field in RayClusterInputs.model_fields.items())
@@ -102,14 +87,21 @@ def _input_props(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _with_secret_inputs_wrapped(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Mark the Redis password secret wherever we hand inputs back to the engine (outputs, refreshed inputs)."""
-    head, gft, password = _SECRET_INPUT_PATH
+    """Mark secret inputs (the Redis password) wherever we hand inputs back to the engine (outputs, refreshes)."""
     result = dict(props)
-    head_spec = result.get(head)
-    gft_config = head_spec.get(gft) if isinstance(head_spec, Mapping) else None
-    if isinstance(head_spec, Mapping) and isinstance(gft_config, Mapping) and isinstance(gft_config.get(password), str):
-        result[head] = {**head_spec, gft: {**gft_config, password: rpc.wrap_rpc_secret(gft_config[password])}}
+    for path in spec.SECRET_INPUT_PATHS:
+        result = _wrapped_at(result, path)
     return result
+
+
+def _wrapped_at(obj: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    head, *rest = path
+    value = obj.get(head)
+    if rest and isinstance(value, Mapping):
+        return {**obj, head: _wrapped_at(value, tuple(rest))}
+    if not rest and isinstance(value, str):
+        return {**obj, head: rpc.wrap_rpc_secret(value)}
+    return dict(obj)
 
 
 def _invalid(failures: Sequence[Failure]) -> ValueError:
@@ -134,7 +126,7 @@ def _outputs(props: Mapping[str, Any], cluster: RayClusterDetail) -> dict[str, A
     """Every input (so that Diff and Update see them as olds) plus the read-only live fields."""
     live = cluster.to_api_dict()
     outs = _with_secret_inputs_wrapped(_input_props(props))
-    for field in OUTPUT_FIELDS:
+    for field in spec.OUTPUTS:
         value = live.get(field)
         outs[field] = rpc.wrap_rpc_secret(value) if field in SECRET_OUTPUTS and value is not None else value
     outs["instances"] = live.get("instances") or []
@@ -206,7 +198,7 @@ class RayClusterProvider(ResourceProvider):
     # -- engine operations -----------------------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        props = {k: v for k, v in news.items() if k != PROVIDER_KEY and k not in OUTPUT_FIELDS}
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY and k not in spec.OUTPUTS}
         _, failures = check_inputs(props, is_unknown=_is_unknown)
         # Checked inputs are what the engine stores: a password given in plain text is stored as a secret.
         return CheckResult(_with_secret_inputs_wrapped(news), [CheckFailure(f.path, f.reason) for f in failures])
@@ -256,7 +248,7 @@ class RayClusterProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = _parse(props)
         cluster = self._lifecycle().create(inputs)
-        return CreateResult(cluster.cluster_id or "", _outputs(props, cluster))
+        return CreateResult(cluster.cluster_id, _outputs(props, cluster))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         outcome = self._lifecycle().update(id_, _parse(news), _previous(olds))
@@ -302,7 +294,7 @@ class RayClusterProvider(ResourceProvider):
     def _run_state_note(label: str, declared: RayClusterInputs, live: RayClusterDetail) -> bool:
         """Report a run state that differs from the declared one; True when the update must act on it."""
         desired = declared.desired_state
-        if restart_due(declared, live) and live.state == "Running":
+        if restart_due(declared, live) and live.state == ClusterState.RUNNING:
             _say(f"{label}: ~ restart: configuration changes are pending (modified); restartOnPendingChanges restarts")
             return True
         if restart_due(declared, live):
@@ -311,12 +303,12 @@ class RayClusterProvider(ResourceProvider):
                 "its Stop; it will be finished (set desiredState: Stopped to keep the cluster stopped)"
             )
             return True
-        if desired is not None and live.state in ("Running", "Stopped") and live.state != desired:
+        if desired is not None and live.state in (ClusterState.RUNNING, ClusterState.STOPPED) and live.state != desired:
             _say(f"{label}: ~ state {live.state} -> {desired}")
             return True
-        if desired is None and live.state == "Stopped":
+        if desired is None and live.state == ClusterState.STOPPED:
             _say(f"{label}: the cluster is Stopped (not managed: set desiredState to start it)")
-        if live.state == "Error":
+        if live.state == ClusterState.ERROR:
             _say(f"{label}: the cluster is in state Error: {live.message or 'no message'}")
         return False
 
@@ -340,19 +332,16 @@ class RayClusterArgs:
     restart_on_pending_changes: pulumi.Input[bool] | None = None
     keep_failed_cluster: pulumi.Input[bool] | None = None
 
-    _WIRE_NAMES = {
-        "workspace_id": "workspaceId",
-        "display_release_version": "displayReleaseVersion",
-        "network_service_name": "networkServiceName",
-        "head_spec": "headSpec",
-        "worker_spec": "workerSpec",
-        "volume_ids": "volumeIds",
-        "extra_param": "extraParam",
-        "adopt_cluster_id": "adoptClusterId",
-        "desired_state": "desiredState",
-        "restart_on_pending_changes": "restartOnPendingChanges",
-        "keep_failed_cluster": "keepFailedCluster",
+    #: Python names -> the resource's property names: the aliases of the one schema (spec.RayClusterInputs).
+    _WIRE_NAMES: ClassVar[dict[str, str]] = {
+        name: info.alias or name for name, info in RayClusterInputs.model_fields.items()
     }
+
+    @classmethod
+    def from_props(cls, props: Mapping[str, Any]) -> RayClusterArgs:
+        """Args from camelCase resource properties (a stack file's entry)."""
+        python_names = {wire: name for name, wire in cls._WIRE_NAMES.items()}
+        return cls(**{python_names.get(key, key): value for key, value in props.items()})
 
     def to_props(self) -> dict[str, Any]:
         """The resource properties: camelCase names, unset values left out (unset = not managed)."""
@@ -363,7 +352,7 @@ class RayClusterArgs:
         return props
 
 
-_SNAKE_OUTPUTS = {name: "".join(f"_{c.lower()}" if c.isupper() else c for c in name) for name in OUTPUT_FIELDS}
+_SNAKE_OUTPUTS = {name: to_snake(name) for name in spec.OUTPUTS}
 
 # The provider object is stateless when pickled, so every resource shares one (and one provider-process cache).
 _PROVIDER = RayClusterProvider()
@@ -391,7 +380,7 @@ class RayCluster(pulumi.dynamic.Resource, module="emr", name="RayCluster"):
 
     def __init__(self, resource_name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
         props = args.to_props()
-        for field in OUTPUT_FIELDS:
+        for field in spec.OUTPUTS:
             props.setdefault(field, None)
         secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         super().__init__(_PROVIDER, resource_name, props, pulumi.ResourceOptions.merge(secret, opts))

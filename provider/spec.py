@@ -39,10 +39,54 @@ MAX_WORKER_GROUPS = 50
 MAX_VOLUMES = 100
 DEFAULT_TIMEOUTS = {"create": 1800.0, "update": 1800.0, "delete": 1200.0}
 
-#: Values never echoed back in failure reasons.
-# Values under these keys are never echoed in a failure: a mistyped gftConfig may be the password itself,
-# and env often carries tokens.
-SENSITIVE_KEYS = frozenset({"redisPassword", "gftConfig", "env"})
+Path = tuple[str, ...]
+
+#: Inputs that are secret: stored encrypted wherever the provider hands them back to the engine.
+SECRET_INPUT_PATHS: tuple[Path, ...] = (("headSpec", "gftConfig", "redisPassword"),)
+#: Keys whose values never appear in a diff line: the secret inputs, and env (it often carries tokens).
+HIDDEN_KEYS = frozenset({path[-1] for path in SECRET_INPUT_PATHS} | {"env"})
+#: Keys whose values never appear in a failure either: a mistyped gftConfig may be the password itself.
+SENSITIVE_KEYS = HIDDEN_KEYS | {"gftConfig"}
+
+
+class LiveField(NamedTuple):
+    """A read-only field of a GetRayCluster answer (the service sets it; never an input)."""
+
+    #: Its JSON type as the answer model parses it.
+    type: Any
+    #: Every RayCluster resource exposes it as an output.
+    output: bool = True
+    #: Stored as a Pulumi secret (the dashboard URL carries a token).
+    secret: bool = False
+
+
+#: The read-only fields of GetRayCluster, declared once: the answer models, the outputs and the secret outputs
+#: are derived from this table (``models``, ``resource``).
+READ_ONLY: dict[str, LiveField] = {
+    "clusterId": LiveField(str),
+    "state": LiveField(str),
+    "modified": LiveField(bool),
+    "message": LiveField(str),
+    "dashboardUrl": LiveField(str, secret=True),
+    "jobUrl": LiveField(str),
+    "jobUrlInner": LiveField(str),
+    "grpcEndpoint": LiveField(str),
+    "submitToken": LiveField(str, secret=True),
+    "createTime": LiveField(int),
+    "modifiedTime": LiveField(int),
+    "instances": LiveField(list[dict[str, Any]]),
+    "creator": LiveField(str, output=False),
+    "creatorName": LiveField(str, output=False),
+    "modifier": LiveField(str, output=False),
+    "modifierName": LiveField(str, output=False),
+    "userId": LiveField(str, output=False),
+    "instanceId": LiveField(str, output=False),
+    "startTime": LiveField(int, output=False),
+}
+#: Read-only inside headSpec: the number of head nodes.
+HEAD_READ_ONLY: dict[str, LiveField] = {"replica": LiveField(int, output=False)}
+OUTPUTS = tuple(name for name, live in READ_ONLY.items() if live.output)
+SECRET_OUTPUTS = tuple(name for name, live in READ_ONLY.items() if live.secret)
 
 
 def _strict(normalizer: Callable[[Any], Any]) -> BeforeValidator:
@@ -257,13 +301,7 @@ _MODELS_AT: dict[str, type[_Model]] = {
     "timeouts": Timeouts,
 }
 # Output-only fields of GetRayCluster (and headSpec.replica) that people copy into inputs by mistake.
-_READ_ONLY = frozenset(
-    {
-        *("clusterId", "createTime", "creator", "creatorName", "dashboardUrl", "grpcEndpoint", "instanceId"),
-        *("instances", "jobUrl", "jobUrlInner", "message", "modified", "modifiedTime", "modifier"),
-        *("modifierName", "replica", "requestId", "startTime", "state", "submitToken", "userId"),
-    }
-)
+_READ_ONLY = frozenset({*READ_ONLY, *HEAD_READ_ONLY, "requestId"})
 _EXAMPLES = {"workspaceId": "w-d2d82aa09155", "name": "analytics", "groupName": "cpu-workers"}
 
 
@@ -401,9 +439,16 @@ def check_inputs(
 
 __all__ = [
     "API_FIELDS",
+    "HIDDEN_KEYS",
+    "OUTPUTS",
+    "READ_ONLY",
+    "SECRET_INPUT_PATHS",
+    "SECRET_OUTPUTS",
+    "SENSITIVE_KEYS",
     "Failure",
     "GftConfig",
     "HeadSpec",
+    "LiveField",
     "RayClusterInputs",
     "Timeouts",
     "WorkerGroup",

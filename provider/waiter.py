@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -121,4 +122,42 @@ def wait_until(
         sleep(min(policy.delay(elapsed), remaining))
 
 
-__all__ = ["WaitError", "WaitFailed", "WaitPolicy", "WaitTimeout", "wait_until"]
+class Acceptor(StrEnum):
+    """What a watched value does to a wait (botocore's acceptor states); a value with none keeps it polling."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True)
+class Waiter:
+    """One wait described as data, like a botocore waiter configuration: its goal, in words, and which
+    values of the watched field end it, with success or failure."""
+
+    #: For messages: "to start", "to settle"...
+    goal: str
+    #: Watched value -> outcome; any other value keeps the wait polling.
+    acceptors: Mapping[Hashable, Acceptor]
+
+    def wait(
+        self,
+        fetch: Callable[[], T],
+        *,
+        watch: Callable[[T], Hashable],
+        failure_reason: Callable[[T], str],
+        policy: WaitPolicy,
+        **options: Any,
+    ) -> T:
+        """Poll ``fetch`` (see ``wait_until`` for ``options``) until ``watch`` of the value meets an acceptor."""
+        return wait_until(
+            fetch,
+            done=lambda value: self.acceptors.get(watch(value)) is Acceptor.SUCCESS,
+            failed=lambda value: (
+                failure_reason(value) if self.acceptors.get(watch(value)) is Acceptor.FAILURE else None
+            ),
+            policy=policy,
+            **options,
+        )
+
+
+__all__ = ["Acceptor", "WaitError", "WaitFailed", "WaitPolicy", "WaitTimeout", "Waiter", "wait_until"]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pydantic
+import pytest
+
+from provider import models, spec
 from provider.models import ClusterState, RayClusterDetail, RayClusterList
+from provider.spec import API_FIELDS, READ_ONLY, RayClusterInputs
 
 GET_BODY = {
     "requestId": "DD6B1B2A-5837-5237-ABE4-FF0C8944",
@@ -32,14 +37,33 @@ def test_snake_case_attributes_and_populate_by_name() -> None:
     detail = RayClusterDetail.model_validate(GET_BODY)
     assert detail.head_spec is not None and detail.head_spec.replica == 1
     assert detail.worker_spec is not None and detail.worker_spec[0].max_replica == 4
-    assert detail.instances is not None and detail.instances[0].container_exit_code == 137
-    assert RayClusterDetail(cluster_id="ray-1").to_api_dict() == {"clusterId": "ray-1"}
+    assert detail.instances is not None and detail.instances[0]["containerExitCode"] == 137
+    assert RayClusterDetail(cluster_id="ray-1", state="Running").to_api_dict() == {
+        "clusterId": "ray-1",
+        "state": "Running",
+    }
 
 
 def test_state_constants_and_unknown_states() -> None:
     assert ClusterState.RUNNING == "Running"
     assert {s.value for s in ClusterState} == {"Starting", "Running", "Stopping", "Stopped", "Error"}
-    assert RayClusterDetail.model_validate({"state": "Upgrading"}).state == "Upgrading"
+    assert RayClusterDetail.model_validate({"clusterId": "ray-1", "state": "Running"}).state is ClusterState.RUNNING
+    assert RayClusterDetail.model_validate({"clusterId": "ray-1", "state": "Upgrading"}).state == "Upgrading"
+
+
+@pytest.mark.parametrize("body", [{"state": "Running"}, {"clusterId": "ray-1"}, {"clusterId": "", "state": "Running"}])
+def test_a_get_answer_needs_an_id_and_a_state(body: dict[str, str]) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        RayClusterDetail.model_validate(body)
+
+
+def test_answer_models_have_the_declared_keys_plus_read_only_ones() -> None:
+    """One schema: the answer's keys are spec's declared ones (API fields only) plus spec.READ_ONLY."""
+    declared = {info.alias for info in RayClusterInputs.model_fields.values()} & set(API_FIELDS)
+    answer = {info.alias for info in RayClusterDetail.model_fields.values()} - {"requestId"}
+    assert answer == declared | set(READ_ONLY)
+    head = {info.alias for info in models.HeadSpec.model_fields.values()}
+    assert head == {info.alias for info in spec.HeadSpec.model_fields.values()} | {"replica"}
 
 
 def test_unknown_keys_survive() -> None:

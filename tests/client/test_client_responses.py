@@ -85,9 +85,9 @@ def test_html_5xx_is_a_retried_server_error() -> None:
     ("body", "where"),
     [
         ({"clusterId": "ray-1", "state": 123}, "state"),
-        ({"clusterId": "ray-1", "headSpec": "not-an-object"}, "headSpec"),
-        ({"clusterId": "ray-1", "workerSpec": [{"replica": "many"}]}, "workerSpec.0.replica"),
-        ({"clusterId": "ray-1", "createTime": "yesterday"}, "createTime"),
+        ({"clusterId": "ray-1", "state": "Running", "headSpec": "not-an-object"}, "headSpec"),
+        ({"clusterId": "ray-1", "state": "Running", "workerSpec": [{"replica": "many"}]}, "workerSpec.0.replica"),
+        ({"clusterId": "ray-1", "state": "Running", "createTime": "yesterday"}, "createTime"),
     ],
 )
 def test_wrong_types_are_malformed(body: dict, where: str) -> None:

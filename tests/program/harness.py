@@ -22,7 +22,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from provider.resource import OUTPUT_FIELDS
+from provider.spec import OUTPUTS
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "__main__.py"
@@ -68,7 +68,7 @@ class Registration:
 
     def declared(self) -> dict[str, Any]:
         """The inputs the program declared: no provider blob, no unset output placeholders."""
-        return {k: v for k, v in self.inputs.items() if k != "__provider" and not (k in OUTPUT_FIELDS and v is None)}
+        return {k: v for k, v in self.inputs.items() if k != "__provider" and not (k in OUTPUTS and v is None)}
 
 
 class _Mocks(pulumi.runtime.Mocks):

@@ -17,8 +17,8 @@ import pytest
 from provider.api import RayClusterApi
 from provider.credentials import ClientSettings
 from provider.errors import MalformedResponseError, ServerError
-from provider.resource import OUTPUT_FIELDS
 from provider.retry import RetryPolicy
+from provider.spec import OUTPUTS
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
 from tests.reliability.fake_api import NOT_FOUND, Answer, FakeApi, Seen, always
 from tests.reliability.helpers import private_engine
@@ -98,7 +98,7 @@ MORE_INVALID: list[InvalidSpec] = [
 
 # `state`, `clusterId`... are outputs: RayCluster puts them in its props as None (absent on the wire), and Check
 # ignores them there, so the corpus cases about setting them by hand apply to the spec layer only.
-ALL_INVALID = [*[s for s in INVALID_SPECS if s.path not in OUTPUT_FIELDS], *MORE_INVALID]
+ALL_INVALID = [*[s for s in INVALID_SPECS if s.path not in OUTPUTS], *MORE_INVALID]
 
 
 def test_the_corpus_is_big_enough() -> None:
