@@ -17,11 +17,11 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 import httpx
-import pydantic
 
+from . import answers
 from .credentials import (
     ClientSettings,
     CredentialsSource,
@@ -29,17 +29,7 @@ from .credentials import (
     resolve_credentials,
     resolve_endpoint,
 )
-from .errors import (
-    AmbiguousCreateError,
-    ApiError,
-    AuthError,
-    InvalidParameterError,
-    MalformedResponseError,
-    NotFoundError,
-    ServerError,
-    ThrottledError,
-    TransportError,
-)
+from .errors import AmbiguousCreateError, ApiError, MalformedResponseError, ServerError, TransportError
 from .models import ClusterIdResponse, RayClusterDetail, RayClusterList, RayClusterSummary
 from .retry import RetryPolicy, call_with_retries
 from .signing import AcsSigner, percent_encode
@@ -49,21 +39,7 @@ logger = logging.getLogger("provider.api")
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "ray-clusters/0.1 (python-httpx)"
 _JSON_CONTENT_TYPE = "application/json; charset=utf-8"
-_EXCERPT_CHARS = 200
 _MAX_PAGES = 10_000  # bound on pagination even if the server ignores pageNum
-
-M = TypeVar("M", bound=pydantic.BaseModel)
-
-# Codes that mean "who you are / what you may do", checked before the generic 404 and Invalid* rules:
-# InvalidAccessKeyId.NotFound is a 404, and must never read as "cluster already gone".
-_AUTH_CODES = ("SignatureDoesNotMatch", "IncompleteSignature", "SignatureNonceUsed", "InvalidCredentials")
-_AUTH_PREFIXES = (
-    "InvalidAccessKeyId",
-    "InvalidTimeStamp",
-    "InvalidSecurityToken",
-    "Forbidden",
-    "NoPermission",
-)
 
 
 @dataclass(frozen=True)
@@ -77,47 +53,9 @@ class _Call:
     body: bytes | None = None
     params: tuple[tuple[str, str], ...] = ()
 
-
-@dataclass(frozen=True)
-class _Answer:
-    """A successful answer: its status (kept for error texts) and its JSON object."""
-
-    status: int
-    data: dict[str, Any]
-
-
-def _error_class(status: int, code: str | None) -> type[ApiError]:
-    """Map an error answer to its exception class (order matters, see _AUTH_CODES)."""
-    c = code or ""
-    if c.startswith("Throttling") or status == 429:
-        return ThrottledError
-    if c in _AUTH_CODES or c.startswith(_AUTH_PREFIXES) or status in (401, 403):
-        return AuthError
-    if c == "RayClusterNotFound" or (status == 404 and not c.startswith("InvalidApi")):
-        return NotFoundError
-    if c.startswith(("InvalidParameter", "MissingParameter", "Missing")):
-        return InvalidParameterError
-    if status >= 500:
-        return ServerError
-    return ApiError
-
-
-def _retryable(error: BaseException) -> bool:
-    """Idempotent operations: throttling, 5xx, and any timeout or dropped connection."""
-    return isinstance(
-        error,
-        ThrottledError | ServerError | httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError,
-    )
-
-
-def _never_sent(error: BaseException) -> bool:
-    """Transport failures that happen before a single byte of the request left this process."""
-    return isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-
-
-def _create_retryable(error: BaseException) -> bool:
-    """CreateRayCluster: only when the server surely did not act (refused or never reached)."""
-    return isinstance(error, ThrottledError) or _never_sent(error)
+    @property
+    def context(self) -> answers.Context:
+        return answers.Context(self.action, self.cluster_id)
 
 
 def _dumps(body: Mapping[str, Any]) -> bytes:
@@ -129,15 +67,6 @@ def _dumps(body: Mapping[str, Any]) -> bytes:
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
     return json.dumps(dict(body), ensure_ascii=False, separators=(",", ":"), default=plain).encode("utf-8")
-
-
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    raw = response.headers.get("x-acs-retry-after")
-    try:
-        ms = int(raw) if raw is not None else 0
-    except ValueError:
-        return None
-    return ms / 1000.0 if ms > 0 else None
 
 
 class RayClusterApi:
@@ -203,28 +132,27 @@ class RayClusterApi:
         call = _Call("CreateRayCluster", "POST", self._path(workspace_id), body=_dumps(body))
         try:
             answer = self._execute(call)
-            created = self._parse(call, answer, ClusterIdResponse)
+            created = answers.parse(call.context, answer, ClusterIdResponse)
             if not created.cluster_id:
                 raise MalformedResponseError(call.action, status=answer.status, message="answer has no clusterId")
         except MalformedResponseError as exc:
             if not (exc.status and 200 <= exc.status < 300):
                 raise
             # A 2xx means the cluster was created; only its id is unreadable, so the caller must look it up.
-            ambiguous = AmbiguousCreateError(
+            raise AmbiguousCreateError(
                 call.action,
                 status=exc.status,
                 message=f"the service accepted the request but its answer is unreadable: {exc.message}",
                 request_id=exc.request_id,
-            )
-            ambiguous.cause = exc
-            raise ambiguous from exc
+                cause=exc,
+            ) from exc
         return created.cluster_id
 
     def get(self, workspace_id: str, cluster_id: str) -> RayClusterDetail:
         """GetRayCluster. Raises NotFoundError when the cluster does not exist."""
         call = _Call("GetRayCluster", "GET", self._path(workspace_id, cluster_id), cluster_id)
         # The model requires clusterId and state: an answer without them is refused as malformed.
-        return self._parse(call, self._execute(call), RayClusterDetail)
+        return answers.parse(call.context, self._execute(call), RayClusterDetail)
 
     def list(self, workspace_id: str, page_size: int = 100) -> Iterator[RayClusterSummary]:
         """ListRayCluster, page by page (pageNum from 1) until a short page; lazily."""
@@ -234,7 +162,7 @@ class RayClusterApi:
         for page_num in range(1, _MAX_PAGES + 1):
             params = (("pageNum", str(page_num)), ("pageSize", str(page_size)))
             call = _Call("ListRayCluster", "GET", self._path(workspace_id), params=params)
-            items = self._parse(call, self._execute(call), RayClusterList).ray_clusters or []
+            items = answers.parse(call.context, self._execute(call), RayClusterList).ray_clusters or []
             fresh = [c for c in items if c.cluster_id is None or c.cluster_id not in seen]
             yield from fresh
             seen.update(c.cluster_id for c in fresh if c.cluster_id)
@@ -245,7 +173,7 @@ class RayClusterApi:
     def update(self, workspace_id: str, cluster_id: str, body: Mapping[str, Any]) -> None:
         """UpdateRayCluster with exactly ``body`` (only the keys to change)."""
         call = _Call("UpdateRayCluster", "POST", self._path(workspace_id, cluster_id), cluster_id, _dumps(body))
-        self._parse(call, self._execute(call), ClusterIdResponse)
+        answers.parse(call.context, self._execute(call), ClusterIdResponse)
 
     def delete(self, workspace_id: str, cluster_id: str) -> None:
         """DeleteRayCluster. Raises NotFoundError when already gone (the caller decides if that is fine)."""
@@ -271,7 +199,7 @@ class RayClusterApi:
         path = f"/api/v1/workspaces/{percent_encode(workspace_id)}/rayCluster"
         return path if cluster_id is None else f"{path}/{percent_encode(cluster_id)}"
 
-    def _execute(self, call: _Call) -> _Answer:
+    def _execute(self, call: _Call) -> answers.Answer:
         """Send with retries; translate transport failures; enforce the Create ambiguity rule."""
         is_create = call.action == "CreateRayCluster"
         started = time.monotonic()
@@ -279,29 +207,27 @@ class RayClusterApi:
             return call_with_retries(
                 lambda: self._attempt(call, started),
                 policy=self._retry,
-                retryable=_create_retryable if is_create else _retryable,
+                retryable=answers.create_retryable if is_create else answers.retryable,
                 on_retry=lambda error, attempt, sleep: self._log_retry(call, error, attempt, sleep),
             )
         except httpx.TransportError as exc:
-            cls = AmbiguousCreateError if is_create and not _never_sent(exc) else TransportError
-            error = cls(call.action, cluster_id=call.cluster_id, message=_describe_transport(exc))
-            if isinstance(error, AmbiguousCreateError):
-                error.cause = exc
-            raise error from exc
+            where: dict[str, Any] = {"cluster_id": call.cluster_id, "message": answers.describe_transport(exc)}
+            if is_create and not answers.never_sent(exc):
+                raise AmbiguousCreateError(call.action, **where, cause=exc) from exc
+            raise TransportError(call.action, **where) from exc
         except ServerError as exc:
             if not is_create:
                 raise
-            ambiguous = AmbiguousCreateError(
+            raise AmbiguousCreateError(
                 call.action,
                 status=exc.status,
                 code=exc.code,
                 message=f"the request reached the server, which then failed: {exc.message or 'no message'}",
                 request_id=exc.request_id,
-            )
-            ambiguous.cause = exc
-            raise ambiguous from exc
+                cause=exc,
+            ) from exc
 
-    def _attempt(self, call: _Call, started: float) -> _Answer:
+    def _attempt(self, call: _Call, started: float) -> answers.Answer:
         """One signed request (fresh date and nonce) and its decoded answer."""
         headers = {"x-acs-action": call.action}
         if call.body is not None:
@@ -323,7 +249,7 @@ class RayClusterApi:
             response.status_code,
             (time.monotonic() - sent) * 1000,
         )
-        return self._decode(call, response)
+        return answers.decode(call.context, response, self._secrets())
 
     def _attempt_timeout(self, started: float) -> httpx.Timeout:
         """The configured timeout, shortened so that one attempt cannot outlive the deadline."""
@@ -337,82 +263,13 @@ class RayClusterApi:
 
         return httpx.Timeout(connect=clip(t.connect), read=clip(t.read), write=clip(t.write), pool=clip(t.pool))
 
-    def _decode(self, call: _Call, response: httpx.Response) -> _Answer:
-        """JSON object of a 2xx answer, or the typed error of any other answer."""
-        status = response.status_code
-        try:
-            data: Any = json.loads(response.content) if response.content else None
-        except (ValueError, UnicodeDecodeError):
-            data = _NOT_JSON
-        if 200 <= status < 300:
-            if isinstance(data, dict):
-                return _Answer(status, data)
-            raise self._malformed(call, response, "expected a JSON object")
-        if not isinstance(data, dict):
-            # An HTML 502 page from a load balancer or a bare 429 from a proxy: transient, retry it.
-            transient: type[ServerError | ThrottledError] | None = (
-                ServerError if status >= 500 else ThrottledError if status == 429 else None
-            )
-            if transient is not None:
-                unreadable = transient(
-                    call.action, cluster_id=call.cluster_id, status=status, message=self._excerpt(response)
-                )
-                if isinstance(unreadable, ThrottledError):
-                    unreadable.retry_after = _retry_after_seconds(response)
-                raise unreadable
-            raise self._malformed(call, response, "error answer is not a JSON object")
-        code = _text(data.get("Code", data.get("code")))
-        error = _error_class(status, code)(
-            call.action,
-            cluster_id=call.cluster_id,
-            status=status,
-            code=code,
-            message=self._redact(_text(data.get("Message", data.get("message"))) or ""),
-            request_id=_text(data.get("RequestId", data.get("requestId"))),
-        )
-        if isinstance(error, ThrottledError):
-            error.retry_after = _retry_after_seconds(response)
-        raise error
-
-    def _parse(self, call: _Call, answer: _Answer, model: type[M]) -> M:
-        """Validate an answer against its model; a wrong type becomes a short MalformedResponseError."""
-        try:
-            return model.model_validate(answer.data)
-        except pydantic.ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise MalformedResponseError(
-                call.action,
-                cluster_id=call.cluster_id,
-                status=answer.status,
-                message=f"{exc.error_count()} invalid field(s), first {where}: {first['msg']}",
-                request_id=_text(answer.data.get("requestId")),
-            ) from None
-
-    def _malformed(self, call: _Call, response: httpx.Response, why: str) -> MalformedResponseError:
-        return MalformedResponseError(
-            call.action,
-            cluster_id=call.cluster_id,
-            status=response.status_code,
-            message=f"{why}; got {response.headers.get('content-type', 'no content-type')}: "
-            f"{self._excerpt(response)!r}",
-        )
-
-    def _excerpt(self, response: httpx.Response) -> str:
-        text = " ".join(response.content[: _EXCERPT_CHARS * 4].decode("utf-8", "replace").split())
-        text = text[:_EXCERPT_CHARS] + ("..." if len(text) > _EXCERPT_CHARS else "")
-        return self._redact(text)
-
-    def _redact(self, text: str) -> str:
-        """Remove the current secret and token from server text before it lands in an exception."""
+    def _secrets(self) -> tuple[str, ...]:
+        """The current secret values, to redact from server text (none when credentials cannot be read)."""
         try:
             creds = self._credentials.get()
         except Exception:  # no credentials means nothing to redact
-            return text
-        for secret in (creds.access_key_secret, creds.security_token):
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+            return ()
+        return tuple(secret for secret in (creds.access_key_secret, creds.security_token) if secret)
 
     def _log_retry(self, call: _Call, error: BaseException, attempt: int, sleep: float) -> None:
         what = (
@@ -429,18 +286,6 @@ class RayClusterApi:
             what,
             sleep,
         )
-
-
-_NOT_JSON = object()
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _describe_transport(error: httpx.TransportError) -> str:
-    detail = " ".join(str(error).split())[:_EXCERPT_CHARS]
-    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
 __all__ = ["DEFAULT_TIMEOUT", "RayClusterApi"]

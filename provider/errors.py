@@ -9,7 +9,7 @@ The hierarchy is what callers branch on, so it is documented here rather than sp
         ├── NotFoundError          RayClusterNotFound (or a bare 404): "already gone" for Delete
         ├── ThrottledError         Throttling* codes, any HTTP status (retried)
         ├── InvalidParameterError  InvalidParameter* / MissingParameter* (the request itself is wrong)
-        ├── AuthError              signature, access key, timestamp, nonce, Forbidden* (never retried)
+        ├── AuthError              signature, access key, STS token, timestamp, nonce, Forbidden* (never retried)
         ├── ServerError            HTTP 5xx (retried, except on Create)
         ├── TransportError         connection failures / timeouts that outlived the retries
         ├── MalformedResponseError the server answered something that is not the documented JSON
@@ -20,6 +20,8 @@ embeds, and none of these classes carries headers.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class EmrError(Exception):
@@ -83,8 +85,10 @@ class NotFoundError(ApiError):
 class ThrottledError(ApiError):
     """Flow control (code Throttling*); ``retry_after`` is the server's hint in seconds, if it sent one."""
 
-    #: The server's ``x-acs-retry-after`` hint in seconds (None when absent); the client sets it.
-    retry_after: float | None = None
+    def __init__(self, operation: str, *, retry_after: float | None = None, **context: Any) -> None:
+        #: The server's ``x-acs-retry-after`` hint in seconds (None when absent).
+        self.retry_after = retry_after
+        super().__init__(operation, **context)
 
 
 class InvalidParameterError(ApiError):
@@ -114,8 +118,10 @@ class AmbiguousCreateError(ApiError):
     (ListRayCluster) before creating again. ``cause`` is the underlying failure.
     """
 
-    #: The underlying failure (an httpx exception or a ServerError); also chained as ``__cause__``.
-    cause: BaseException | None = None
+    def __init__(self, operation: str, *, cause: BaseException | None = None, **context: Any) -> None:
+        #: The underlying failure (an httpx exception, a ServerError...); the raiser also chains it.
+        self.cause = cause
+        super().__init__(operation, **context)
 
 
 __all__ = [

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from provider import answers
 from provider.api import RayClusterApi
 from provider.credentials import Credentials, StaticCredentials
 from provider.errors import (
@@ -212,3 +213,17 @@ def test_a_bare_429_from_a_proxy_is_throttling_and_retried() -> None:
     with client(answer(429, "<html>busy</html>"), retry=once) as api, pytest.raises(ThrottledError) as raised:
         api.get("w-1", "ray-1")
     assert raised.value.status == 429 and "busy" in (raised.value.message or "")
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "kind"),
+    [
+        (400, "MissingSecurityToken", AuthError),  # a credentials problem, not a wrong request
+        (400, "InvalidSecurityToken.Expired", AuthError),
+        (404, "InvalidAccessKeyId.NotFound", AuthError),  # never "cluster already gone"
+        (400, "MissingParameter", InvalidParameterError),
+        (404, "RayClusterNotFound", NotFoundError),
+    ],
+)
+def test_error_codes_are_classified_by_what_to_do(status: int, code: str, kind: type) -> None:
+    assert answers.error_class(status, code) is kind
