@@ -2,7 +2,7 @@
 
 The provider runs in the real `python -m pulumi.dynamic` server and reaches the emulator through a counting
 HTTP/1.1 proxy, so request sizes are what our client really sent: request line, headers (signature
-included) and body. Limits (issue 7): one GetRayCluster per cluster per preview, one UpdateRayCluster per
+included) and body. Limits we hold the provider to: one GetRayCluster per cluster per preview, one UpdateRayCluster per
 changed cluster, zero writes when nothing changed. Baseline: a naive provider that sends the full
 `api_body()` as UpdateRayCluster (sent with our client through the same proxy, to a twin cluster).
 

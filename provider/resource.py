@@ -168,20 +168,13 @@ class RayClusterProvider(ResourceProvider):
     # Nothing secret is captured when pickling, so the provider need not be encrypted in every resource.
     serialize_as_secret_always = False
 
-    def __init__(self) -> None:
-        super().__init__()
-
     def __getstate__(self) -> dict[str, Any]:
-        # Only plain settings could ever be pickled; the runtime client, lock and config never are.
+        # Nothing is pickled: the settings, the lock and the HTTP client exist only in the provider process.
         return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
     # -- configuration ---------------------------------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
-        widen_server_pool()
         self._settings = settings_from_config(req.config.get)
 
     def _lifecycle(self) -> ClusterLifecycle:
@@ -189,6 +182,7 @@ class RayClusterProvider(ResourceProvider):
         with lock:
             lifecycle: ClusterLifecycle | None = self.__dict__.get("_cached_lifecycle")
             if lifecycle is None:
+                # The one call site: the first call that talks to the API, on one of the server's threads.
                 widen_server_pool()
                 settings = self.__dict__.get("_settings") or ClientSettings()
                 lifecycle = ClusterLifecycle(RayClusterApi.from_settings(settings), _say)
