@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from provider.api import RayClusterApi
 from provider.errors import (
@@ -318,15 +319,21 @@ class ClusterLifecycle:
             lambda: self.get(workspace_id, cluster_id),
             watch=lambda cluster: GONE if cluster is None else cluster.state,
             failure_reason=str,
-            policy=WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
             describe=lambda cluster: f"{cluster_id} {cluster.state if cluster else GONE}",
-            progress=self._progress,
-            clock=self._clock,
-            sleep=self._sleep,
-            transient=_API_OUTAGE,
+            **self._polling(timeout),
         )
 
     # -- helpers -------------------------------------------------------------------------------------
+
+    def _polling(self, timeout: float) -> dict[str, Any]:
+        """How every wait polls: its policy and clock, where progress goes, and the API outages it outlasts."""
+        return {
+            "policy": WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
+            "progress": self._progress,
+            "clock": self._clock,
+            "sleep": self._sleep,
+            "transient": _API_OUTAGE,
+        }
 
     def _require(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
         cluster = self.get(inputs.workspace_id, cluster_id)
@@ -344,12 +351,8 @@ class ClusterLifecycle:
                 lambda: self._require(inputs, cluster_id),
                 watch=lambda cluster: cluster.state,
                 failure_reason=lambda cluster: cluster.message or "the service gave no message",
-                policy=WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
                 describe=lambda cluster: f"{inputs.name} ({cluster_id}) {cluster.state}, waiting {waiter.goal}",
-                progress=self._progress,
-                clock=self._clock,
-                sleep=self._sleep,
-                transient=_API_OUTAGE,
+                **self._polling(timeout),
             )
         except WaitFailed as exc:
             text = f"{inputs.name} ({cluster_id}) went to state Error while waiting {waiter.goal}: {exc.message}"
