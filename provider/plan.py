@@ -489,10 +489,10 @@ def _overlay(live: Any, declared: Mapping[str, Any], keys: frozenset[str]) -> di
     return base
 
 
-def _body(declared: RayClusterInputs, cmp: _Comparison) -> dict[str, Any]:
+def _body(declared: RayClusterInputs, cmp: _Comparison, touched: set[str] | None = None) -> dict[str, Any]:
     """Only the changed top-level keys; a changed nested object is sent whole (the live object with the declared
     keys laid over it), because the API replaces a key's whole value: the whole headSpec, the whole workerSpec."""
-    touched = {key[0] for key, _ in cmp.changes}
+    touched = {key[0] for key, _ in cmp.changes} if touched is None else touched
     body: dict[str, Any] = {}
     for field, value in declared.api_body().items():
         if field not in touched:
@@ -535,6 +535,13 @@ def live_matches(declared: RayClusterInputs, live: Mapping[str, Any]) -> bool:
     A field the service does not report cannot be checked, and counts as applied.
     """
     return not _compare(declared, live, None, trust_unreported=True).changes
+
+
+def effective_spec(declared: RayClusterInputs, live: Mapping[str, Any]) -> dict[str, Any]:
+    """The cluster as it is after an update: live, with every declared field laid over it the way the update
+    lays it (whole objects over their live namesakes; a replica the autoscaler owns stays live)."""
+    cmp = _compare(declared, live, None, trust_unreported=True)
+    return {**live, **_body(declared, cmp, touched=set(declared.api_body()))}
 
 
 def same_declaration(a: RayClusterInputs, b: RayClusterInputs) -> bool:
@@ -631,6 +638,7 @@ __all__ = [
     "Plan",
     "Reason",
     "declared_view",
+    "effective_spec",
     "live_matches",
     "plan_update",
     "render",

@@ -29,13 +29,14 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pydantic.alias_generators import to_snake
 
-from provider import spec
+from provider import planfile, spec
 from provider.api import RayClusterApi
+from provider.capacity import Capacity, capacity_of
 from provider.concurrency import widen_server_pool
 from provider.credentials import ClientSettings
 from provider.lifecycle import ClusterLifecycle, restart_due
 from provider.models import ClusterState, RayClusterDetail
-from provider.plan import declared_view, plan_update, same_declaration, undeclared
+from provider.plan import FieldChange, declared_view, effective_spec, plan_update, same_declaration, undeclared
 from provider.spec import DEFAULT_TIMEOUTS, Failure, RayClusterInputs, check_inputs
 
 PROVIDER_KEY = "__provider"
@@ -145,6 +146,28 @@ def _listing(paths: Sequence[str]) -> str:
     return f"{', '.join(paths[:-1])} and {paths[-1]} are"
 
 
+def _planned(
+    label: str,
+    name: Any,
+    cluster_id: str | None,
+    action: planfile.Action,
+    changes: Sequence[FieldChange],
+    before: Capacity | None,
+    after: Capacity | None,
+) -> None:
+    """Say what a planned change does to capacity, and append its record to the plan file when one is asked for."""
+    if action != "none":
+        _say(f"{label}: {planfile.capacity_line(before, after)}")
+    path = os.environ.get(planfile.PLAN_FILE_ENV)
+    if not path:
+        return
+    entry = planfile.record(name if isinstance(name, str) else "(unknown)", cluster_id, action, changes, before, after)
+    try:
+        planfile.append(path, entry)
+    except OSError as exc:  # a tooling problem must not fail the preview; say it instead
+        _say(f"{label}: cannot append to the plan file {path}: {exc.strerror or exc}")
+
+
 def _explaining() -> bool:
     """RAY_CLUSTERS_EXPLAIN=1 in the environment of `pulumi preview`/`up` (the provider process inherits it)."""
     return os.environ.get(EXPLAIN_ENV, "").strip().lower() in ("1", "true", "yes", "on")
@@ -191,9 +214,13 @@ class RayClusterProvider(ResourceProvider):
 
     # -- engine operations -----------------------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = {k: v for k, v in news.items() if k != PROVIDER_KEY and k not in spec.OUTPUTS}
-        _, failures = check_inputs(props, is_unknown=_is_unknown)
+        declared, failures = check_inputs(props, is_unknown=_is_unknown)
+        if not olds and not failures:
+            # Empty old inputs: a cluster about to be created (Diff is never called for a create). No API call.
+            after = capacity_of(declared.api_body()) if declared is not None else None
+            _planned(_label(props, "new"), props.get("name"), None, "create", (), None, after)
         # Checked inputs are what the engine stores: a password given in plain text is stored as a secret.
         return CheckResult(_with_secret_inputs_wrapped(news), [CheckFailure(f.path, f.reason) for f in failures])
 
@@ -207,14 +234,19 @@ class RayClusterProvider(ResourceProvider):
                 raise _invalid(failures)
             unknown = sorted(k for k, v in new_inputs.items() if _contains_unknown(v))
             _say(f"{label}: {', '.join(unknown)} known only after apply")
+            _planned(label, new_inputs.get("name"), id_, "replace" if replaces else "update", (), None, None)
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
         if replaces:
             _say(f"{label}: {', '.join(replaces)} changed: the cluster will be replaced")
+            last = _previous(olds)  # no API call here: the cluster being replaced as last declared
+            before = capacity_of(last.api_body()) if last is not None else None
+            _planned(label, declared.name, id_, "replace", (), before, capacity_of(declared.api_body()))
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
 
         live = self._lifecycle().get(declared.workspace_id, id_)
         if live is None:
             _say(f"{label}: the cluster no longer exists (deleted outside Pulumi); it will be created again")
+            _planned(label, declared.name, id_, "replace", (), None, capacity_of(declared.api_body()))
             return DiffResult(changes=True, replaces=["clusterId"], delete_before_replace=True)
         # The common case (no code change) needs no second validation.
         previous = declared if old_inputs == new_inputs else _previous(olds)
@@ -237,6 +269,8 @@ class RayClusterProvider(ResourceProvider):
         # that the option reaches the outputs; so are inputs the live cluster already matches.
         inputs_changed = previous is None or not same_declaration(previous, declared)
         changed = not plan.empty or run_state_change or inputs_changed
+        before, after = capacity_of(live_body), capacity_of(effective_spec(declared, live_body))
+        _planned(label, declared.name, id_, "update" if changed else "none", plan.changes, before, after)
         return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

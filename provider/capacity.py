@@ -1,0 +1,137 @@
+"""What a Ray cluster costs in compute units (CU), the unit EMR Serverless Spark bills and sizes queues in.
+
+One CU is 1 vCPU with 4 GiB; a node counts ``max(vCPU, GiB / 4)`` CU (the service's billing pages). A cluster
+is its head (one node) plus, per worker group, replicas x the node's size. Replicas are ``replica`` when given,
+else ``minReplica``, else 1; with ``headSpec.enableAutoScaling`` the most it can grow to (``cuMax``) uses each
+group's ``maxReplica`` (or its replicas when it has none). A size that is not known (a value unknown during a
+preview, or neither declared nor live) makes the whole capacity ``None``, never a wrong number.
+
+Pure: works on API-shaped dicts (``headSpec``, ``workerSpec``), declared or live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from provider.normalize import lenient, normalize_bool, normalize_cpu, normalize_memory, normalize_whole_number
+
+#: GiB of memory per CU.
+GIB_PER_CU = Decimal(4)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """The size of one cluster, or the sum of several."""
+
+    #: Compute units at the replicas it runs with.
+    cu: Decimal
+    #: Compute units at its autoscaling maximum (equal to ``cu`` without autoscaling).
+    cu_max: Decimal
+    vcpu: Decimal
+    memory_gib: Decimal
+    #: Nodes with a gpuSpec.
+    gpu_nodes: int
+
+    def __add__(self, other: Capacity) -> Capacity:
+        return Capacity(
+            self.cu + other.cu,
+            self.cu_max + other.cu_max,
+            self.vcpu + other.vcpu,
+            self.memory_gib + other.memory_gib,
+            self.gpu_nodes + other.gpu_nodes,
+        )
+
+    def to_json(self) -> dict[str, float | int]:
+        """The plan file's shape: ``{"cu", "cuMax", "vcpu", "memoryGiB", "gpuNodes"}``."""
+        return {
+            "cu": _number(self.cu),
+            "cuMax": _number(self.cu_max),
+            "vcpu": _number(self.vcpu),
+            "memoryGiB": _number(self.memory_gib),
+            "gpuNodes": self.gpu_nodes,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Capacity:
+        return cls(
+            Decimal(str(data["cu"])),
+            Decimal(str(data["cuMax"])),
+            Decimal(str(data["vcpu"])),
+            Decimal(str(data["memoryGiB"])),
+            int(data["gpuNodes"]),
+        )
+
+
+ZERO = Capacity(Decimal(0), Decimal(0), Decimal(0), Decimal(0), 0)
+
+
+@dataclass(frozen=True)
+class _Node:
+    vcpu: Decimal
+    gib: Decimal
+    gpu: bool
+
+    @property
+    def cu(self) -> Decimal:
+        return max(self.vcpu, self.gib / GIB_PER_CU)
+
+
+_cpu = lenient(normalize_cpu)
+_memory = lenient(normalize_memory)
+_count = lenient(normalize_whole_number)
+_flag = lenient(normalize_bool)
+
+
+def _node(spec: Mapping[str, Any]) -> _Node | None:
+    cpu, memory = _cpu(spec.get("cpu")), _memory(spec.get("memory"))
+    if not isinstance(cpu, str) or not isinstance(memory, str) or not memory.endswith("Gi"):
+        return None  # unknown, or not a size we can read
+    return _Node(Decimal(cpu), Decimal(memory[:-2]), bool(spec.get("gpuSpec")))
+
+
+def _replicas(group: Mapping[str, Any]) -> int | None:
+    for key in ("replica", "minReplica"):
+        if group.get(key) is not None:
+            count = _count(group[key])
+            return count if isinstance(count, int) else None
+    return 1
+
+
+def capacity_of(spec: Mapping[str, Any]) -> Capacity | None:
+    """The capacity of a cluster spec (``headSpec`` and ``workerSpec``, API-shaped); None if a size is unknown."""
+    head = spec.get("headSpec")
+    head_node = _node(head) if isinstance(head, Mapping) else None
+    if head_node is None:
+        return None
+    autoscaling = isinstance(head, Mapping) and _flag(head.get("enableAutoScaling")) is True
+    total = Capacity(head_node.cu, head_node.cu, head_node.vcpu, head_node.gib, int(head_node.gpu))
+    for group in spec.get("workerSpec") or ():
+        node = _node(group) if isinstance(group, Mapping) else None
+        replicas = _replicas(group) if isinstance(group, Mapping) else None
+        if node is None or replicas is None:
+            return None
+        most = replicas
+        if autoscaling and group.get("maxReplica") is not None:
+            most = _count(group["maxReplica"])
+            if not isinstance(most, int):
+                return None
+        total += Capacity(node.cu * replicas, node.cu * most, node.vcpu * replicas, node.gib * replicas, 0)
+        total += Capacity(Decimal(0), Decimal(0), Decimal(0), Decimal(0), replicas if node.gpu else 0)
+    return total
+
+
+def _number(value: Decimal) -> float | int:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def format_cu(value: Decimal | float | int | None) -> str:
+    """'18', '2.5' (two decimals at most) or '?' (unknown)."""
+    if value is None:
+        return "?"
+    return format(Decimal(str(value)).quantize(Decimal("0.01")).normalize(), "f")
+
+
+__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_of", "format_cu"]
