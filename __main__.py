@@ -7,10 +7,12 @@ A bad stack config stops the program before any resource is registered, naming e
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pulumi
 
+from provider.capacity import capacity_of, over_budget
 from provider.config import (
     CLUSTERS_KEY,
     WORKSPACE_KEY,
@@ -23,6 +25,8 @@ from provider.config import (
 from provider.resource import RayCluster, RayClusterArgs
 from provider.spec import SECRET_OUTPUTS
 
+#: Optional stack config: the most compute units the stack's clusters may grow to (their autoscaling maximum).
+BUDGET_KEY = "capacityBudgetCu"
 #: The outputs of each cluster that `pulumi stack output` shows.
 STACK_OUTPUTS = ("clusterId", "state", "jobUrl", "grpcEndpoint", "dashboardUrl", "submitToken")
 
@@ -87,9 +91,30 @@ def outputs_of(cluster: RayCluster) -> dict[str, pulumi.Output[Any]]:
     }
 
 
+def check_capacity_budget(entries: list[ClusterEntry]) -> None:
+    """Fail before any resource is declared when the clusters can grow past `capacityBudgetCu` (optional)."""
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    key = f"{project}:{BUDGET_KEY}"
+    raw = pulumi.Config().get(BUDGET_KEY)
+    if raw is None:
+        return
+    try:
+        budget = Decimal(raw.strip())
+    except (InvalidOperation, AttributeError):
+        budget = Decimal("NaN")
+    if not budget.is_finite() or budget < 0:
+        problem = ConfigProblem(key, f"must be a number of compute units like 64, got {raw!r}.")
+        raise StackConfigError([problem], f"stacks/Pulumi.{stack}.yaml")
+    shares = {entry.resource_name: capacity_of(entry.props) for entry in entries}
+    problem_text = over_budget(shares, budget, key)
+    if problem_text:
+        raise StackConfigError([ConfigProblem(key, problem_text)], f"stacks/Pulumi.{stack}.yaml")
+
+
 def main() -> None:
     try:
         entries = load_clusters()
+        check_capacity_budget(entries)
     except StackConfigError as exc:
         # RunError: the engine prints the message once, without a Python traceback, and the run fails.
         raise pulumi.RunError(str(exc)) from None

@@ -134,4 +134,25 @@ def format_cu(value: Decimal | float | int | None) -> str:
     return format(Decimal(str(value)).quantize(Decimal("0.01")).normalize(), "f")
 
 
-__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_of", "format_cu"]
+def over_budget(shares: Mapping[str, Capacity | None], budget: Decimal, key: str) -> str | None:
+    """Why the clusters' autoscaling maximum exceeds ``budget`` CU (each cluster's share named), or None.
+
+    A cluster whose size is not declared cannot be counted; it is named as such rather than guessed.
+    """
+    known = {name: share for name, share in shares.items() if share is not None}
+    total = sum((share.cu_max for share in known.values()), Decimal(0))
+    if total <= budget:
+        return None
+    ranked = sorted(known.items(), key=lambda item: (-item[1].cu_max, item[0]))
+    parts = ", ".join(f"{name} {format_cu(share.cu_max)} CU" for name, share in ranked)
+    text = (
+        f"the clusters can grow to {format_cu(total)} CU, over the capacity budget of {format_cu(budget)} CU "
+        f"({key}): {parts}."
+    )
+    unknown = sorted(name for name, share in shares.items() if share is None)
+    if unknown:
+        text += f" Not counted (sizes not declared): {', '.join(unknown)}."
+    return text + " Lower replica, minReplica or maxReplica, or raise the budget."
+
+
+__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_of", "format_cu", "over_budget"]
