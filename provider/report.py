@@ -1,6 +1,6 @@
 """Render plan files as a report a reviewer reads: one row per cluster, what changes, and what it costs in CU.
 
-    python -m provider.report PLAN_FILE... [--format markdown|text]
+    python -m provider.report PLAN_FILE... [--format markdown|text] [--exit-code]
 
 The last record of each cluster wins (``pulumi up`` plans again after its preview). Rows are sorted by cluster
 name and followed by a totals row. A new cluster counts 0 CU before; an unknown size shows as ``?`` and makes
@@ -150,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m provider.report", description=__doc__.split("\n")[0])
     parser.add_argument("plan_files", nargs="+", metavar="PLAN_FILE")
     parser.add_argument("--format", choices=("markdown", "text"), default="markdown")
+    parser.add_argument(
+        "--exit-code", action="store_true", help="exit 1 when a cluster is to be created, updated or replaced"
+    )
     args = parser.parse_args(argv)
     try:
         rows = read_records(args.plan_files)
@@ -157,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(markdown(rows) if args.format == "markdown" else text(rows))
-    return 0
+    return 1 if args.exit_code and any(row.action != "none" for row in rows) else 0
 
 
 if __name__ == "__main__":
