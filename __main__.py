@@ -15,13 +15,16 @@ import pulumi
 from provider.capacity import capacity_of, over_budget
 from provider.config import (
     CLUSTERS_KEY,
+    RESOURCE_OPTION_KEYS,
     WORKSPACE_KEY,
     ClusterEntry,
     ConfigProblem,
     StackConfigError,
     parse_clusters,
+    parse_flag,
     with_redis_password,
 )
+from provider.inherit import BASE_FILE, BASE_KEY, effective_clusters, origin
 from provider.resource import RayCluster, RayClusterArgs
 from provider.spec import SECRET_OUTPUTS
 
@@ -41,23 +44,56 @@ def _is_set(full_key: str) -> bool:
     return config.get(key) is not None
 
 
+def _object(key: str, full_key: str, hint: str, stack_file: str) -> Any:
+    """A structured config value of the project namespace (None when unset)."""
+    try:
+        return pulumi.Config().get_object(key)
+    except pulumi.ConfigTypeError:
+        raise StackConfigError([ConfigProblem(full_key, f"is not a list or map: {hint}.")], stack_file) from None
+
+
+def stack_options() -> dict[str, bool]:
+    """Stack-wide defaults of the resource options (`ray-clusters:protect`, `ray-clusters:retainOnDelete`)."""
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    defaults: dict[str, bool] = {}
+    problems = []
+    for key, attr in RESOURCE_OPTION_KEYS.items():
+        raw = pulumi.Config().get(key)
+        if raw is None:
+            continue
+        flag = parse_flag(raw)
+        if flag is None:
+            problems.append(ConfigProblem(f"{project}:{key}", f"must be true or false, got {raw!r}."))
+        else:
+            defaults[attr] = flag
+    if problems:
+        raise StackConfigError(problems, f"stacks/Pulumi.{stack}.yaml")
+    return defaults
+
+
 def load_clusters() -> list[ClusterEntry]:
     """Read and validate every cluster of the stack, or raise StackConfigError listing all problems."""
     project, stack = pulumi.get_project(), pulumi.get_stack()
     stack_file = f"stacks/Pulumi.{stack}.yaml"
     root = f"{project}:{CLUSTERS_KEY}"
-    try:
-        raw = pulumi.Config().get_object(CLUSTERS_KEY)
-    except pulumi.ConfigTypeError:
-        problem = ConfigProblem(root, "is not a list or map: write it as YAML under config: in the stack file.")
-        raise StackConfigError([problem], stack_file) from None
+    base_key = f"{project}:{BASE_KEY}"
+    raw = _object(CLUSTERS_KEY, root, "write it as YAML under config: in the stack file", stack_file)
+    base = _object(BASE_KEY, base_key, f"write it as YAML under config: {BASE_KEY}: value: in Pulumi.yaml", stack_file)
+    clusters = effective_clusters(base, raw, base_key=base_key, stack_key=root, stack_file=stack_file)
+
+    def note(cluster: str, path: str) -> str | None:
+        if origin(base, raw, cluster, path, clusters) == "base":
+            return f"set in the base: {BASE_FILE} {base_key}.{cluster}"
+        return None
+
     workspace_config, workspace_key = _config(WORKSPACE_KEY)
     entries = parse_clusters(
-        raw,
+        clusters,
         project=project,
         stack=stack,
         default_workspace_id=workspace_config.get(workspace_key),
         stack_file=stack_file,
+        note=note,
     )
     # Secrets are looked up before any resource is declared, so a missing one fails the run cleanly.
     missing = [
@@ -74,13 +110,21 @@ def load_clusters() -> list[ClusterEntry]:
     return entries
 
 
-def declare(entry: ClusterEntry) -> RayCluster:
-    """One RayCluster for one entry; the Redis password, if any, goes in as a secret Output."""
+def declare(entry: ClusterEntry, defaults: dict[str, bool] | None = None) -> RayCluster:
+    """One RayCluster for one entry; the Redis password, if any, goes in as a secret Output.
+
+    ``protect`` / ``retainOnDelete`` of the entry, else the stack's defaults, become the resource options of
+    those names: Pulumi then refuses to delete the cluster, or forgets it without calling DeleteRayCluster.
+    """
     props: dict[str, Any] = entry.props
     if entry.redis_password_key:
         config, key = _config(entry.redis_password_key)
         props = with_redis_password(props, pulumi.Output.secret(config.require_secret(key)))
-    return RayCluster(entry.resource_name, RayClusterArgs.from_props(props))
+    options = dict(defaults or {})
+    options.update(
+        {attr: getattr(entry, attr) for attr in RESOURCE_OPTION_KEYS.values() if getattr(entry, attr) is not None}
+    )
+    return RayCluster(entry.resource_name, RayClusterArgs.from_props(props), pulumi.ResourceOptions(**options))
 
 
 def outputs_of(cluster: RayCluster) -> dict[str, pulumi.Output[Any]]:
@@ -115,11 +159,12 @@ def main() -> None:
     try:
         entries = load_clusters()
         check_capacity_budget(entries)
+        defaults = stack_options()
     except StackConfigError as exc:
         # RunError: the engine prints the message once, without a Python traceback, and the run fails.
         raise pulumi.RunError(str(exc)) from None
     for entry in entries:
-        pulumi.export(entry.resource_name, outputs_of(declare(entry)))
+        pulumi.export(entry.resource_name, outputs_of(declare(entry, defaults)))
 
 
 if __name__ == "__main__":

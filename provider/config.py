@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,10 @@ from provider.spec import SECRET_INPUT_PATHS, RayClusterInputs, check_inputs
 #: Stack config key names (the cluster key is in the project's namespace).
 CLUSTERS_KEY = "rayClusters"
 WORKSPACE_KEY = "emr:workspaceId"
+
+#: Per-cluster keys (and stack-wide defaults of the same names) that become Pulumi resource options, never inputs:
+#: ``protect`` (Pulumi refuses to delete the cluster) and ``retainOnDelete`` (Pulumi forgets it, no delete call).
+RESOURCE_OPTION_KEYS = {"protect": "protect", "retainOnDelete": "retain_on_delete"}
 
 #: Inside ``headSpec.gftConfig``: the name of a secret config key holding the Redis password.
 PASSWORD_REF_KEY = "redisPasswordSecret"  # noqa: S105 - a property name, not a password
@@ -68,6 +72,9 @@ class ClusterEntry:
     inputs: RayClusterInputs = field(repr=False)
     #: Full config key (``ray-clusters:analyticsRedisPassword``) of the secret Redis password, if any.
     redis_password_key: str | None = None
+    #: Resource options from the entry (``protect``, ``retainOnDelete``); None = the stack's default.
+    protect: bool | None = None
+    retain_on_delete: bool | None = None
 
 
 def stack_description(description: str | None, project: str, stack: str) -> str:
@@ -100,10 +107,11 @@ def _join(entry_key: str, path: str) -> str:
 class _EntryParser:
     """Turns one raw entry into props, collecting problems instead of stopping at the first."""
 
-    def __init__(self, project: str, stack: str, default_workspace_id: str | None) -> None:
+    def __init__(self, project: str, stack: str, default_workspace_id: str | None, note: Note | None = None) -> None:
         self.project = project
         self.stack = stack
         self.default_workspace_id = default_workspace_id
+        self.note = note
         self.problems: list[ConfigProblem] = []
 
     def problem(self, key: str, reason: str) -> None:
@@ -147,14 +155,27 @@ class _EntryParser:
         description = props.get("description")
         if description is None or isinstance(description, str):  # anything else is for check_inputs to report
             props["description"] = stack_description(description or None, self.project, self.stack)
+        options = {attr: self._take_flag(entry_key, props, key) for key, attr in RESOURCE_OPTION_KEYS.items()}
         password_key = self._take_password_ref(entry_key, props)
         checked = with_redis_password(props, _PASSWORD_PLACEHOLDER) if password_key else props
         inputs, failures = check_inputs(checked)
         for failure in failures:
-            self.problem(_join(entry_key, failure.path), failure.reason)
+            key = _join(entry_key, failure.path)
+            note = self.note(resource_name, failure.path) if self.note else None
+            self.problem(f"{key} ({note})" if note else key, failure.reason)
         if inputs is None or failures:
             return None
-        return ClusterEntry(resource_name, entry_key, props, inputs, password_key)
+        return ClusterEntry(resource_name, entry_key, props, inputs, password_key, **options)
+
+    def _take_flag(self, entry_key: str, props: dict[str, Any], key: str) -> bool | None:
+        """Pop a resource-option flag (``protect``...) from the entry: true/false, or absent."""
+        if key not in props:
+            return None
+        value = props.pop(key)
+        flag = parse_flag(value)
+        if flag is None:
+            self.problem(f"{entry_key}.{key}", f"must be true or false, got {value!r}.")
+        return flag
 
     def _take_password_ref(self, entry_key: str, props: dict[str, Any]) -> str | None:
         """Pop ``redisPasswordSecret`` from gftConfig; refuse a password written in the stack file."""
@@ -185,6 +206,19 @@ class _EntryParser:
         return ref if ":" in ref else f"{self.project}:{ref}"
 
 
+def parse_flag(value: Any) -> bool | None:
+    """true/false, or the words "true"/"false" (stack config values may arrive as text); None for anything else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+#: Says where a failing property was set, e.g. "set in the base, Pulumi.yaml clusterBase"; None: the stack file.
+Note = Callable[[str, str], str | None]
+
+
 def parse_clusters(
     raw: Any,
     *,
@@ -192,13 +226,15 @@ def parse_clusters(
     stack: str,
     default_workspace_id: str | None,
     stack_file: str | None = None,
+    note: Note | None = None,
 ) -> list[ClusterEntry]:
     """Validate the ``<project>:rayClusters`` value (a list of specs or a map name -> spec).
 
     Raises ``StackConfigError`` listing every problem; returns the clusters in declaration order otherwise.
+    ``note(resource_name, property_path)`` may add where an inherited property was set.
     """
     root = f"{project}:{CLUSTERS_KEY}"
-    parser = _EntryParser(project, stack, default_workspace_id)
+    parser = _EntryParser(project, stack, default_workspace_id, note)
     entries: list[ClusterEntry | None] = []
     if raw is None:
         parser.problem(root, "is not set: declare the clusters of this stack (a map name -> spec), or [] for none.")
@@ -243,11 +279,13 @@ def _check_unique(parser: _EntryParser, clusters: list[ClusterEntry]) -> None:
 __all__ = [
     "CLUSTERS_KEY",
     "PASSWORD_REF_KEY",
+    "RESOURCE_OPTION_KEYS",
     "WORKSPACE_KEY",
     "ClusterEntry",
     "ConfigProblem",
     "StackConfigError",
     "parse_clusters",
+    "parse_flag",
     "stack_description",
     "with_redis_password",
 ]

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from provider.inherit import effective_clusters
 from provider.spec import OUTPUTS
+from provider.stackfiles import stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "__main__.py"
@@ -33,9 +34,20 @@ SIG_KEY = "4dabf18193072939515e22adb298388d"
 
 
 def load_stack_config(stack: str) -> dict[str, Any]:
-    """The ``config:`` block of stacks/Pulumi.<stack>.yaml, as written."""
-    document = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
-    return dict(document["config"])
+    """The config the program of ``stack`` sees: Pulumi.yaml's project config under stacks/Pulumi.<stack>.yaml."""
+    return stack_config(ROOT, stack)
+
+
+def effective(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The clusters of a stack's config: its rayClusters laid over the base, as the program merges them."""
+    merged = effective_clusters(
+        config.get(f"{PROJECT}:clusterBase"),
+        config.get(f"{PROJECT}:rayClusters"),
+        base_key=f"{PROJECT}:clusterBase",
+        stack_key=f"{PROJECT}:rayClusters",
+        stack_file="(test)",
+    )
+    return dict(merged)
 
 
 def fake_outputs(name: str) -> dict[str, Any]:
@@ -65,6 +77,9 @@ class Registration:
     inputs: dict[str, Any]
     #: The wire form (protobuf Struct as JSON), where secrets still carry their signature.
     wire: dict[str, Any]
+    #: Resource options the engine would apply: Pulumi refuses to delete / forgets without deleting.
+    protect: bool = False
+    retain_on_delete: bool = False
 
     def declared(self) -> dict[str, Any]:
         """The inputs the program declared: no provider blob, no unset output placeholders."""
@@ -91,7 +106,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             wire = json_format.MessageToDict(request.object)
             # Plain values for comparisons; secrecy is asserted on `wire`, where the engine sees it.
             inputs, _ = pulumi.runtime.rpc.deserialize_properties_unwrap_secrets(request.object)
-            self.registrations.append(Registration(request.type, request.name, dict(inputs), wire))
+            registration = Registration(
+                request.type, request.name, dict(inputs), wire, bool(request.protect), bool(request.retainOnDelete)
+            )
+            self.registrations.append(registration)
         return response
 
 

@@ -12,6 +12,7 @@ from tests.program.harness import (
     RESOURCE_TYPE,
     ROOT,
     SIG_KEY,
+    effective,
     fake_outputs,
     load_stack_config,
 )
@@ -37,7 +38,7 @@ def expected_props(stack: str, key: str, spec: dict[str, Any], workspace_id: str
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_declares_one_cluster_per_entry_with_declared_properties(run_program, stack: str) -> None:
     config = load_stack_config(stack)
-    clusters = config[f"{PROJECT}:rayClusters"]
+    clusters = effective(config)
 
     run = run_program(config, stack=stack)
 
@@ -56,7 +57,7 @@ def test_stack_declares_one_cluster_per_entry_with_declared_properties(run_progr
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_exports_per_cluster_with_token_outputs_secret(run_program, stack: str) -> None:
     config = load_stack_config(stack)
-    names = list(config[f"{PROJECT}:rayClusters"])
+    names = list(effective(config))
 
     run = run_program(config, stack=stack)
 
@@ -72,7 +73,7 @@ def test_stack_exports_per_cluster_with_token_outputs_secret(run_program, stack:
 def test_dev_stack_targets_the_local_emulator_with_one_small_cpu_cluster() -> None:
     config = load_stack_config("dev")
     assert config["emr:endpoint"] == "http://127.0.0.1:18080"
-    (spec,) = config[f"{PROJECT}:rayClusters"].values()
+    (spec,) = effective(config).values()
     assert (spec["headSpec"]["cpu"], spec["headSpec"]["memory"]) == ("2", "8Gi")
     (group,) = spec["workerSpec"]
     assert group["replica"] == 1 and group["workerType"] == "CPU"
@@ -83,7 +84,7 @@ def test_cloud_stacks_have_region_autoscaling_gpu_group_and_volumes(stack: str) 
     config = load_stack_config(stack)
     assert config["alicloud:region"] == "cn-hangzhou"
     assert "emr:endpoint" not in config
-    clusters = list(config[f"{PROJECT}:rayClusters"].values())
+    clusters = list(effective(config).values())
     assert any(c["headSpec"].get("enableAutoScaling") for c in clusters)
     groups = [g for c in clusters for g in c["workerSpec"]]
     assert any(g.get("workerType") == "GPU" and g.get("gpuSpec") for g in groups)

@@ -6,26 +6,22 @@ The program tests check what the stack files declare; this checks that what they
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from provider.config import parse_clusters
+from provider.stackfiles import stacks
+from tests.program.harness import effective, load_stack_config
 from tests.provider.conftest import ROOT, Engine
 from tests.support.emulator import Emulator
 
-STACKS = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
 
-
-@pytest.mark.parametrize("stack_file", STACKS, ids=[p.name.split(".")[1] for p in STACKS])
+@pytest.mark.parametrize("stack", stacks(ROOT))
 def test_every_declared_cluster_creates_and_then_previews_unchanged(
-    engine: Engine, emulator: Emulator, stack_file: Path
+    engine: Engine, emulator: Emulator, stack: str
 ) -> None:
-    config = yaml.safe_load(stack_file.read_text())["config"]
-    stack = stack_file.name.split(".")[1]
+    config = load_stack_config(stack)
     entries = parse_clusters(
-        config["ray-clusters:rayClusters"],
+        effective(config),
         project="ray-clusters",
         stack=stack,
         default_workspace_id=config.get("emr:workspaceId"),
