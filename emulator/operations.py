@@ -57,8 +57,8 @@ async def create_ray_cluster(request: Request, workspaceId: str) -> Response:
 
 async def list_ray_cluster(request: Request, workspaceId: str) -> Response:
     query = request.query_params
-    size = validation.page_param(dict(query), "pageSize", 20, 100)
-    number = validation.page_param(dict(query), "pageNum", 1, None)
+    size = validation.page_param(dict(query), "pageSize")
+    number = validation.page_param(dict(query), "pageNum")
     records = _state(request).store.page(workspaceId, (number - 1) * size, size)
     now, omit = time.time(), _state(request).settings.omit_keys
     return _answer(request, {"rayClusters": [views.without(views.summary(r, now), omit) for r in records]})
@@ -102,8 +102,7 @@ async def stop_ray_cluster(request: Request, workspaceId: str, clusterId: str) -
 
 def _transition(request: Request, workspaceId: str, clusterId: str, step: Callable[..., Any]) -> Response:
     """Start or Stop: an optional JSON object body (clientToken / instanceId), then a lifecycle step."""
-    if not isinstance(_body(request), dict):
-        raise validation.invalid_parameter("The request body must be a JSON object.")
+    validation.json_object(_body(request))
     timing = _state(request).settings.timing()
     now = time.time()
     _mutate(request, workspaceId, clusterId, lambda r: step(r, now, timing))

@@ -1,4 +1,8 @@
-"""Render stored records as GetRayCluster / ListRayCluster bodies (plain dicts; no response models)."""
+"""Render stored records as GetRayCluster / ListRayCluster bodies.
+
+Plain dicts, built by hand for speed (GetRayCluster is the hot path); which keys a ListRayCluster item keeps is
+read once from the summary models of emulator/schema.py.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from emulator.lifecycle import ERROR, RUNNING, STARTING, STOPPED, STOPPING, current
+from emulator.schema import ClusterSummary, HeadSummary, WorkerGroupSummary
 
 REGION = "cn-hangzhou"
 JOB_URL = f"https://emr-spark-ray-gateway-{REGION}.aliyuncs.com"
 JOB_URL_INNER = f"http://emr-spark-ray-gateway-{REGION}-internal.emr.aliyuncs.com"
 GRPC_ENDPOINT = f"ray://emr-spark-ray-gateway-{REGION}-internal.emr.aliyuncs.com:80"
-SUMMARY_HEAD = ("cpu", "enableAutoScaling", "gpuSpec", "idleTimeoutSeconds", "memory", "queueName", "replica")
-SUMMARY_WORKER = (
-    "cpu", "gpuSpec", "groupName", "maxReplica", "memory", "minReplica", "queueName", "replica", "workerType",
-)  # fmt: skip
-DETAIL_ONLY = ("extraParam", "instances", "jobUrl", "jobUrlInner", "submitToken", "volumeIds")
+SUMMARY = frozenset(ClusterSummary.model_fields)
+SUMMARY_HEAD = frozenset(HeadSummary.model_fields)
+SUMMARY_WORKER = frozenset(WorkerGroupSummary.model_fields)
 _POD_BY_STATE = {
     STARTING: {"phase": "Pending", "containerState": "Waiting", "containerStateReason": "ContainerCreating"},
     RUNNING: {"phase": "Running", "containerState": "Running", "containerStateReason": "ok"},
@@ -96,10 +99,8 @@ def detail(record: dict[str, Any], now: float) -> dict[str, Any]:
 
 
 def summary(record: dict[str, Any], now: float) -> dict[str, Any]:
-    """A ListRayCluster item: the detail minus the fields §4 of the API reference leaves out."""
-    body = detail(record, now)
-    for key in DETAIL_ONLY:
-        body.pop(key, None)
+    """A ListRayCluster item: the detail with only the keys the summary models declare (§4 of the API reference)."""
+    body = {k: v for k, v in detail(record, now).items() if k in SUMMARY}
     body["headSpec"] = {k: v for k, v in body["headSpec"].items() if k in SUMMARY_HEAD}
     body["workerSpec"] = [{k: v for k, v in w.items() if k in SUMMARY_WORKER} for w in body["workerSpec"]]
     return body
