@@ -1,7 +1,7 @@
 """The List form of the answer models: `DetailOnly` marks a key a ListRayCluster item leaves out, `listed` drops them.
 
-So the keys of a List item (the SDK's ListRayClusterResponseBody item) are stated once, on the keys themselves in schema.py,
-and the summary models (for the OpenAPI document and the views' key sets) are derived.
+So the keys of a List item (the SDK's ListRayClusterResponseBody item) are stated once, on the keys
+themselves in schema.py, and the summary models (for the OpenAPI document and the views' key sets) are derived.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ validation.py validates with these models, openapi.py generates the document's s
 takes the keys a ListRayCluster item keeps from them. Each key is declared once, in the order the service checks
 them (a stored spec and its Get answer keep that order), with its type, its limits and wording when refused
 (emulator/fields.py) and, with `DetailOnly`, whether a List item leaves it out (emulator/listing.py), as the
-official SDK's request and response models (alibabacloud-emr-serverless-spark20230808) have them. Answers are described here, not built: the views build plain dicts, so no
+official SDK's request and response models (alibabacloud-emr-serverless-spark20230808) have them. Answers
+are described here, not built: the views build plain dicts, so no
 pydantic runs on the GetRayCluster path.
 """
 
