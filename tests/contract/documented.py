@@ -210,24 +210,26 @@ def _merge(a: Any, b: Any) -> Any:
     return a if a == b else f"{a}|{b}"
 
 
-def shape_differences(expected: Any, actual: Any, where: str = "") -> list[str]:
-    """Where ``actual`` (an inferred shape) differs from ``expected``: keys on one side only, other JSON types.
-    An empty array on either side says nothing about its items and is not compared."""
-    if isinstance(expected, dict) and isinstance(actual, dict):
+def shape_differences(
+    first: Any, second: Any, names: tuple[str, str] = ("first", "second"), where: str = ""
+) -> list[str]:
+    """Where two inferred shapes differ: keys on one side only, other JSON types (``names`` say which side is
+    which). An empty array on either side says nothing about its items and is not compared."""
+    if isinstance(first, dict) and isinstance(second, dict):
         found: list[str] = []
-        for key in sorted({*expected, *actual}):
+        for key in sorted({*first, *second}):
             path = f"{where}.{key}" if where else key
-            if key not in actual:
-                found.append(f"{path}: only in the first")
-            elif key not in expected:
-                found.append(f"{path}: only in the second")
+            if key not in second:
+                found.append(f"{path}: only {names[0]} has it")
+            elif key not in first:
+                found.append(f"{path}: only {names[1]} has it")
             else:
-                found += shape_differences(expected[key], actual[key], path)
+                found += shape_differences(first[key], second[key], names, path)
         return found
-    if isinstance(expected, list) and isinstance(actual, list):
-        if not expected or not actual:
+    if isinstance(first, list) and isinstance(second, list):
+        if not first or not second:
             return []
-        return shape_differences(expected[0], actual[0], f"{where}[]")
-    if expected != actual:
-        return [f"{where}: {_type_name(expected)} in the first, {_type_name(actual)} in the second"]
+        return shape_differences(first[0], second[0], names, f"{where}[]")
+    if first != second:
+        return [f"{where}: {_type_name(first)} in {names[0]}, {_type_name(second)} in {names[1]}"]
     return []

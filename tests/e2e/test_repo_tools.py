@@ -101,7 +101,7 @@ def _alive(pid: int, wait: float = 5.0) -> bool:
     return True
 
 
-@pytest.mark.parametrize("script", ["demo", "demo-down"])
+@pytest.mark.parametrize("script", ["demo", "demo-down", "acceptance", "test"])
 def test_scripts_are_executable_bash_with_strict_mode(script: str) -> None:
     path = ROOT / "scripts" / script
     assert os.access(path, os.X_OK)
