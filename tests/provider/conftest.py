@@ -60,17 +60,23 @@ def provider_config(emulator: Emulator) -> dict[str, str]:
     }
 
 
+def _request_log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Derived, not a fixture of its own: other test packages import provider_server by name (tests/reliability).
+    return tmp_path_factory.getbasetemp() / "provider-requests.jsonl"
+
+
+@pytest.fixture(scope="session")
+def provider_server(emulator_session: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderServer]:
+    env = {REQUEST_LOG_ENV: str(_request_log_path(tmp_path_factory))}
+    with ProviderServer(ROOT, env=env) as server:
+        server.configure(provider_config(emulator_session), secret_keys=["alicloud:secretKey"])
+        yield server
+
+
 @pytest.fixture(scope="session")
 def provider_request_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The session server's request log (RAY_CLUSTERS_REQUEST_LOG): what its client sent, one JSON line each."""
-    return tmp_path_factory.mktemp("provider") / "requests.jsonl"
-
-
-@pytest.fixture(scope="session")
-def provider_server(emulator_session: Emulator, provider_request_log: Path) -> Iterator[ProviderServer]:
-    with ProviderServer(ROOT, env={REQUEST_LOG_ENV: str(provider_request_log)}) as server:
-        server.configure(provider_config(emulator_session), secret_keys=["alicloud:secretKey"])
-        yield server
+    return _request_log_path(tmp_path_factory)
 
 
 @pytest.fixture
