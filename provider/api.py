@@ -7,12 +7,19 @@ Retries follow ``RetryPolicy``. Create is special: CreateRayCluster is not idemp
 request may have reached the server (read timeout, connection dropped after sending, 5xx) it is not
 repeated; ``AmbiguousCreateError`` tells the caller to look the cluster up by name instead. A connect
 failure (nothing sent) or a throttling answer (request refused) is safe to repeat and is repeated.
+
+``RAY_CLUSTERS_REQUEST_LOG=<file>`` (opt-in, read when the client is built) appends one JSON line per request
+sent: action, cluster id, body, HTTP status (null when no answer came). The acceptance tests use it as their
+journal against the real service. Headers are never written, and neither are secret values: body keys in
+``spec.HIDDEN_KEYS`` (``redisPassword``, ``env``) and the current access key secret and token are replaced.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -21,7 +28,7 @@ from typing import Any, Self
 
 import httpx
 
-from . import answers
+from . import answers, spec
 from .credentials import (
     ClientSettings,
     CredentialsSource,
@@ -40,6 +47,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "ray-clusters/0.1 (python-httpx)"
 _JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _MAX_PAGES = 10_000  # bound on pagination even if the server ignores pageNum
+REQUEST_LOG_ENV = "RAY_CLUSTERS_REQUEST_LOG"
+_REQUEST_LOG_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ class RayClusterApi:
         self._credentials = credentials
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
+        self._request_log = os.environ.get(REQUEST_LOG_ENV) or None
         self._http = httpx.Client(
             base_url=self._base_url,
             auth=AcsSigner(credentials),
@@ -241,7 +251,13 @@ class RayClusterApi:
             timeout=self._attempt_timeout(started),
         )
         sent = time.monotonic()
-        response = self._http.send(request)
+        status: int | None = None
+        try:
+            response = self._http.send(request)
+            status = response.status_code
+        finally:
+            if self._request_log is not None:
+                self._log_request(self._request_log, call, status)
         logger.debug(
             "%s%s -> HTTP %d in %.0f ms",
             call.action,
@@ -262,6 +278,20 @@ class RayClusterApi:
             return remaining if value is None else min(value, remaining)
 
         return httpx.Timeout(connect=clip(t.connect), read=clip(t.read), write=clip(t.write), pool=clip(t.pool))
+
+    def _log_request(self, path: str, call: _Call, status: int | None) -> None:
+        """One line of the opt-in request log (see the module doc): no headers, secret values replaced."""
+
+        def hide(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: "[redacted]" if k in spec.HIDDEN_KEYS else hide(v) for k, v in value.items()}
+            return [hide(v) for v in value] if isinstance(value, list) else value
+
+        body = hide(json.loads(call.body)) if call.body else None
+        entry = {"action": call.action, "clusterId": call.cluster_id, "body": body, "status": status}
+        line = answers.redact(json.dumps(entry, ensure_ascii=False), self._secrets())
+        with _REQUEST_LOG_LOCK, open(path, "a", encoding="utf-8") as log:
+            log.write(line + "\n")
 
     def _secrets(self) -> tuple[str, ...]:
         """The current secret values, to redact from server text (none when credentials cannot be read)."""
@@ -288,4 +318,4 @@ class RayClusterApi:
         )
 
 
-__all__ = ["DEFAULT_TIMEOUT", "RayClusterApi"]
+__all__ = ["DEFAULT_TIMEOUT", "REQUEST_LOG_ENV", "RayClusterApi"]

@@ -20,6 +20,16 @@ DEFAULT_CONFIG = {
 }
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record",
+        metavar="DIR",
+        default=None,
+        help="acceptance tests: store each GetRayCluster and ListRayCluster answer of the real service in DIR "
+        "(secrets and account ids redacted); tests/provider/test_journey.py compares them with the emulator's",
+    )
+
+
 @pytest.fixture(scope="session")
 def emulator_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """One emulator process for the whole session (startup and stop 0.2 s)."""

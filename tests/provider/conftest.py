@@ -1,16 +1,29 @@
-"""The real dynamic-provider gRPC server (`python -u -m pulumi.dynamic`), configured for the session emulator."""
+"""The real dynamic-provider gRPC server (`python -u -m pulumi.dynamic`), configured for the session emulator; and
+the backends the shared scenarios run against: the emulator, and the real service (acceptance, see backends.py)."""
 
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from provider.api import REQUEST_LOG_ENV
 from provider.resource import RayClusterProvider
 from provider.spec import OUTPUTS
+from tests.contract.recording import Recorder
+from tests.provider.backends import (
+    Backend,
+    JournalObserver,
+    RequestLogObserver,
+    ServiceSettings,
+    emulator_sdk,
+    session_prefix,
+    sweep,
+)
 from tests.support.emulator import Emulator
 from tests.support.engine import ProviderServer
 
@@ -48,11 +61,23 @@ def provider_config(emulator: Emulator) -> dict[str, str]:
     }
 
 
+def _request_log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Derived, not a fixture of its own: other test packages import provider_server by name (tests/reliability).
+    return tmp_path_factory.getbasetemp() / "provider-requests.jsonl"
+
+
 @pytest.fixture(scope="session")
-def provider_server(emulator_session: Emulator) -> Iterator[ProviderServer]:
-    with ProviderServer(ROOT) as server:
+def provider_server(emulator_session: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderServer]:
+    env = {REQUEST_LOG_ENV: str(_request_log_path(tmp_path_factory))}
+    with ProviderServer(ROOT, env=env) as server:
         server.configure(provider_config(emulator_session), secret_keys=["alicloud:secretKey"])
         yield server
+
+
+@pytest.fixture(scope="session")
+def provider_request_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session server's request log (RAY_CLUSTERS_REQUEST_LOG): what its client sent, one JSON line each."""
+    return _request_log_path(tmp_path_factory)
 
 
 @pytest.fixture
@@ -94,3 +119,94 @@ class Engine:
 def engine(provider_server: ProviderServer, provider: RayClusterProvider, emulator: Emulator) -> Engine:
     """The engine's view of one resource; depends on `emulator` so that every test starts empty."""
     return Engine(provider_server, provider)
+
+
+# -- backends of the shared scenarios ------------------------------------------------------------------------------
+
+EMULATOR_TIMEOUTS = {"create": 30.0, "update": 30.0, "delete": 30.0}
+#: The real service: the provider's defaults for create and update, with a bound that still ends a stuck run.
+SERVICE_TIMEOUTS = {"create": 1800.0, "update": 1800.0, "delete": 1200.0}
+
+
+class Service:
+    """The real service for this session: its provider server (with a request log), SDK and name prefix."""
+
+    def __init__(self, settings: ServiceSettings, directory: Path) -> None:
+        self.settings = settings
+        self.prefix = session_prefix()
+        self.request_log = directory / "requests.jsonl"
+        self.sdk = settings.sdk()
+        # A create waits until Running: minutes, not the harness's default 120 s per call.
+        self.server = ProviderServer(ROOT, env={REQUEST_LOG_ENV: str(self.request_log)}, call_timeout=3600.0)
+        # Keys come from the environment the server inherits (never sent in Configure, never in a file).
+        self.server.configure(settings.provider_config())
+        self._names = itertools.count(1)
+
+    def new_name(self) -> str:
+        return f"{self.prefix}{next(self._names)}"
+
+    def sweep(self) -> list[str]:
+        return sweep(self.sdk, self.settings.workspace_id, self.prefix)
+
+    def close(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """The real service, or a skip saying which environment variables are missing. At the end of the session every
+    cluster of this session's prefix (and any acceptance leftover older than 6 h) is deleted."""
+    missing = ServiceSettings.missing()
+    if missing:
+        pytest.skip(f"acceptance test against the real service: set {', '.join(missing)} (README: Acceptance tests)")
+    target = Service(ServiceSettings.from_env(), tmp_path_factory.mktemp("service"))
+    try:
+        yield target
+    finally:
+        leftovers = target.sweep()
+        target.close()
+        if leftovers:
+            raise RuntimeError(f"acceptance clusters not deleted, delete them by hand: {', '.join(leftovers)}")
+
+
+@pytest.fixture(
+    params=[
+        "emulator-journal",
+        "emulator-request-log",
+        pytest.param("service", marks=[pytest.mark.acceptance, pytest.mark.timeout(7200)]),
+    ]
+)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Where a shared scenario runs. The emulator twice, once per observer (journal, the provider's request log),
+    so that the observer used against the real service is checked in every run; then the real service."""
+    if request.param == "service":
+        target: Service = request.getfixturevalue("service")
+        record = request.config.getoption("--record")
+        yield Backend(
+            name="service",
+            server=target.server,
+            observer=RequestLogObserver(target.request_log),
+            sdk=target.sdk,
+            workspace_id=target.settings.workspace_id,
+            timeouts=SERVICE_TIMEOUTS,
+            new_name=target.new_name,
+            recorder=Recorder(Path(record)) if record else None,
+            queue=target.settings.queue,
+            release=target.settings.release,
+        )
+        failed = target.sweep()  # this test's clusters, also after a failure
+        assert not failed, f"could not delete: {failed}"
+        return
+    emulator: Emulator = request.getfixturevalue("emulator")
+    server: ProviderServer = request.getfixturevalue("provider_server")
+    log: Path = request.getfixturevalue("provider_request_log")
+    names = itertools.count(1)
+    yield Backend(
+        name=request.param,
+        server=server,
+        observer=JournalObserver(emulator) if request.param == "emulator-journal" else RequestLogObserver(log),
+        sdk=emulator_sdk(emulator),
+        workspace_id=WORKSPACE,
+        timeouts=EMULATOR_TIMEOUTS,
+        new_name=lambda: f"analytics-{next(names)}",
+    )

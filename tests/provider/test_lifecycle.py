@@ -1,4 +1,9 @@
-"""The provider through the real gRPC server, against the emulator; assertions on the emulator's journal."""
+"""The provider through the real gRPC server, against the emulator; assertions on the emulator's journal.
+
+The main journey (create, unchanged preview, a replica change, drift repair, stop/start, delete) is in
+test_journey.py, written once for the emulator and the real service; the cases here need the emulator's controls
+(forced states, faults, update modes) or test details no real-service run should pay for.
+"""
 
 from __future__ import annotations
 
@@ -32,60 +37,6 @@ def plain(value: object) -> object:
     return value.value if isinstance(value, Secret) else value
 
 
-def test_create_waits_for_running_and_returns_every_input_and_output(engine: Engine, emulator: Emulator) -> None:
-    inputs = small_cluster()
-    cluster_id, outs = engine.up_create(inputs)
-
-    assert cluster_id.startswith("ray-")
-    assert outs["clusterId"] == cluster_id and outs["state"] == "Running"
-    for key in ("name", "headSpec", "workerSpec", "volumeIds", "workspaceId", "timeouts"):
-        assert outs[key] is not None, key
-    assert isinstance(outs["submitToken"], Secret) and isinstance(outs["dashboardUrl"], Secret)
-    assert outs["jobUrl"] and outs["grpcEndpoint"] and len(outs["instances"]) == 1 + 1 + 2
-    creates = [e for e in emulator.journal() if e["action"] == "CreateRayCluster"]
-    assert len(creates) == 1
-    assert creates[0]["body"]["workerSpec"][0] == {
-        "cpu": "2",
-        "groupName": "cpu",
-        "memory": "8Gi",
-        "replica": 1,
-        "workerType": "CPU",
-    }
-    assert "timeouts" not in creates[0]["body"] and "workspaceId" not in creates[0]["body"]
-
-
-def test_preview_of_unchanged_cluster_is_one_get_and_no_write(engine: Engine, emulator: Emulator) -> None:
-    cluster_id, outs = engine.up_create(small_cluster())
-    emulator.reset()
-
-    diff = engine.preview(cluster_id, outs, small_cluster())
-
-    assert diff.changes == "DIFF_NONE" and diff.replaces == []
-    assert actions(emulator) == ["GetRayCluster"]
-
-
-def test_one_replica_change_sends_only_worker_spec(engine: Engine, emulator: Emulator) -> None:
-    cluster_id, outs = engine.up_create(small_cluster())
-    news = small_cluster()
-    news["workerSpec"][1]["replica"] = 3
-    emulator.reset()
-
-    diff = engine.preview(cluster_id, outs, news)
-    assert diff.changes == "DIFF_SOME"
-    assert "analytics (" + cluster_id + "): ~ workerSpec[big].replica 2 -> 3" in engine.server.stderr_text()
-    assert actions(emulator) == ["GetRayCluster"]
-
-    emulator.reset()
-    new_outs = engine.update(cluster_id, outs, engine.check(news).inputs)
-
-    updates = [e for e in emulator.journal() if e["action"] == "UpdateRayCluster"]
-    assert len(updates) == 1 and list(updates[0]["body"]) == ["workerSpec"]
-    assert [g["replica"] for g in updates[0]["body"]["workerSpec"]] == [1, 3]
-    assert [w["action"] for w in writes(emulator)] == ["UpdateRayCluster"]
-    assert new_outs["state"] == "Running" and new_outs["workerSpec"][1]["replica"] == 3
-    assert {g["groupName"]: g["replica"] for g in live(emulator, cluster_id)["workerSpec"]} == {"cpu": 1, "big": 3}
-
-
 def test_rename_sends_only_name(engine: Engine, emulator: Emulator) -> None:
     cluster_id, outs = engine.up_create(small_cluster())
     emulator.reset()
@@ -95,27 +46,6 @@ def test_rename_sends_only_name(engine: Engine, emulator: Emulator) -> None:
     updates = [e for e in emulator.journal() if e["action"] == "UpdateRayCluster"]
     assert [u["body"] for u in updates] == [{"name": "analytics-v2"}]
     assert live(emulator, cluster_id)["name"] == "analytics-v2"
-
-
-def test_drift_made_with_the_official_sdk_is_shown_and_repaired(engine: Engine, emulator: Emulator) -> None:
-    from alibabacloud_emr_serverless_spark20230808 import models
-
-    cluster_id, outs = engine.up_create(small_cluster())
-    emulator.sdk().update_ray_cluster(
-        WORKSPACE, cluster_id, models.UpdateRayClusterRequest(description="changed by hand", volume_ids=["vol-x"])
-    )
-    emulator.reset()
-
-    diff = engine.preview(cluster_id, outs, small_cluster())
-    stderr = engine.server.stderr_text()
-    assert diff.changes == "DIFF_SOME"
-    assert f"analytics ({cluster_id}): ~ description" in stderr and "drift" in stderr
-
-    engine.update(cluster_id, outs, small_cluster())
-    updates = [e for e in emulator.journal() if e["action"] == "UpdateRayCluster"]
-    assert len(updates) == 1 and set(updates[0]["body"]) == {"description", "volumeIds"}
-    after = live(emulator, cluster_id)
-    assert after["description"] == "Ray cluster for tests" and sorted(after["volumeIds"]) == ["vol-a", "vol-b"]
 
 
 def test_worker_group_removed_by_hand_is_drift_and_restored(engine: Engine, emulator: Emulator) -> None:
@@ -192,16 +122,6 @@ def test_cluster_deleted_by_hand_previews_as_replacement(engine: Engine, emulato
     diff = engine.preview(cluster_id, outs, small_cluster())
     assert diff.changes == "DIFF_SOME" and diff.replaces
     assert "no longer exists" in engine.server.stderr_text()
-
-
-def test_delete_waits_until_gone_and_tolerates_already_gone(engine: Engine, emulator: Emulator) -> None:
-    cluster_id, outs = engine.up_create(small_cluster())
-
-    engine.destroy(cluster_id, outs)
-    assert emulator.clusters() == []
-    engine.destroy(cluster_id, outs)  # already gone = success
-    deletes = [e for e in emulator.journal() if e["action"] == "DeleteRayCluster"]
-    assert [e["status"] for e in deletes] == [200, 404]
 
 
 def test_adoption_takes_over_an_existing_cluster_without_creating(engine: Engine, emulator: Emulator) -> None:
