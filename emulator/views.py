@@ -40,7 +40,15 @@ def instances(record: dict[str, Any], state: str, message: str | None) -> list[d
         return []
     cid, gen = record["clusterId"], record.get("generation", 0)
     started = record.get("startTime") or record["createTime"]
-    base = {"createTime": started, "startTime": started, "message": "ok", "reason": "ok"}
+    # Every node carries the keys the GetRayCluster page documents for it; a healthy container exited with 0.
+    base = {
+        "createTime": started,
+        "startTime": started,
+        "message": "ok",
+        "reason": "ok",
+        "containerStateMessage": "ok",
+        "containerExitCode": 0,
+    }
     if state == ERROR:
         return [
             {
