@@ -1,4 +1,4 @@
-"""Shared fixtures: the emulator process (see tests/support/emulator.py for the handle)."""
+"""Shared fixtures: the emulator process (see harness/emulator.py for the handle)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.emulator import Emulator, start_emulator
+from harness.emulator import Emulator, start_emulator
 
 TEST_STARTUP_SECONDS = 0.2
 DEFAULT_CONFIG = {

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from harness.emulator import Emulator
 from provider.api import RayClusterApi
 from provider.credentials import ClientSettings, Credentials, StaticCredentials
 from provider.errors import (
@@ -28,7 +29,6 @@ from provider.errors import (
 )
 from provider.models import ClusterState, RayClusterDetail
 from provider.retry import RetryPolicy
-from tests.support.emulator import Emulator
 
 WS = "w-d2d82aa09155"
 FAST = RetryPolicy(max_attempts=4, initial=0.01, cap=0.05, deadline=10.0)

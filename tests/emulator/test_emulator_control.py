@@ -5,7 +5,7 @@ from __future__ import annotations
 from alibabacloud_emr_serverless_spark20230808 import models as m
 
 from emulator.signature import NonceCache
-from tests.support.emulator import Emulator
+from harness.emulator import Emulator
 
 
 def test_config_get_and_patch(emulator: Emulator) -> None:

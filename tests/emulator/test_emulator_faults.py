@@ -11,7 +11,7 @@ from alibabacloud_emr_serverless_spark20230808 import models as m
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException, ThrottlingException
 from darabonba.exceptions import ResponseException, UnretryableException
 
-from tests.support.emulator import Emulator
+from harness.emulator import Emulator
 
 WS = "w-faults"
 

@@ -10,7 +10,7 @@ import pytest
 from alibabacloud_emr_serverless_spark20230808 import models as m
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from tests.support.emulator import Emulator, wait_for_state
+from harness.emulator import Emulator, wait_for_state
 
 WS = "w-d2d82aa09155"
 RELEASE = "ray-1.0.0 (Ray 2.47.1, Python 3.12)"

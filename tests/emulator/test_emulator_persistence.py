@@ -8,7 +8,7 @@ from typing import Any
 
 from alibabacloud_emr_serverless_spark20230808 import models as m
 
-from tests.support.emulator import wait_for_state
+from harness.emulator import wait_for_state
 
 WS = "w-persist"
 

@@ -17,7 +17,7 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from tests.support.engine import (
+from harness.engine import (
     UNKNOWN,
     ProviderError,
     ProviderServer,
@@ -26,7 +26,7 @@ from tests.support.engine import (
     secret,
     to_struct,
 )
-from tests.support.toy_provider import COMPUTED, EchoProvider
+from harness.toy_provider import COMPUTED, EchoProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = {
@@ -190,7 +190,7 @@ def test_four_worker_threads_serve_concurrent_creates(server: ProviderServer, ec
 def test_serialized_provider_is_a_small_by_reference_pickle(server: ProviderServer) -> None:
     serialized = server.serialized_provider(EchoProvider(config_keys=("emr:endpoint",)))
     raw = base64.b64decode(serialized)
-    assert b"tests.support.toy_provider" in raw and b"co_code" not in raw
+    assert b"harness.toy_provider" in raw and b"co_code" not in raw
     restored = dill.loads(raw)
     assert type(restored) is EchoProvider and restored.config_keys == ("emr:endpoint",)
     again = server.serialized_provider(EchoProvider(config_keys=("emr:endpoint",)))

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from harness.emulator import Emulator
+from harness.engine import ProviderServer
 from provider.resource import RayClusterProvider
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPE = "pulumi-python:dynamic/emr:RayCluster"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.emulator import Emulator
+from harness.engine import ProviderServer
 from provider.resource import RayClusterProvider
 from tests.provider.conftest import ROOT, TYPE, provider_config, small_cluster
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderServer
 
 STARTUP_SECONDS = 3.0
 CLUSTERS = 8

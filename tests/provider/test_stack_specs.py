@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.emulator import Emulator
 from provider.config import parse_clusters
 from tests.provider.conftest import ROOT, Engine
-from tests.support.emulator import Emulator
 
 STACKS = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
 

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from harness.emulator import Emulator
+from harness.engine import ProviderServer, secret
 from provider.resource import RayClusterProvider
 from tests.provider.conftest import ROOT, WORKSPACE, Engine, provider_config
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderServer, secret
 
 WRITES = frozenset({"CreateRayCluster", "UpdateRayCluster", "DeleteRayCluster", "StartRayCluster", "StopRayCluster"})
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from harness.emulator import Emulator
 from tests.provider.conftest import Engine, small_cluster
 from tests.reliability.helpers import (
     applied_writes,
@@ -26,7 +27,6 @@ from tests.reliability.helpers import (
     private_engine,
     when_journal_shows,
 )
-from tests.support.emulator import Emulator
 
 
 def converged(engine: Engine, emulator: Emulator, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from harness.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+from harness.engine import ProviderError
 from provider.api import RayClusterApi
 from provider.credentials import ClientSettings
 from provider.errors import MalformedResponseError, ServerError
@@ -22,8 +24,6 @@ from provider.retry import RetryPolicy
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
 from tests.reliability.fake_api import NOT_FOUND, Answer, FakeApi, Seen, always
 from tests.reliability.helpers import private_engine
-from tests.support.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
-from tests.support.engine import ProviderError
 from tests.unit.invalid_specs import INVALID_SPECS, InvalidSpec, valid_props
 
 REDIS_PASSWORD = "rel-redis-pw-7f3a9c"

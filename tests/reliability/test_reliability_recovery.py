@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from alibabacloud_emr_serverless_spark20230808 import models
 
+from harness.emulator import Emulator
+from harness.engine import ProviderError
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
 from tests.reliability.helpers import StderrMark, applied_writes, assert_live_matches, calls, when_journal_shows
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderError
 
 SERVICE_MESSAGE = "Insufficient quota: no ecs.g7 capacity in cn-hangzhou-h"
 

@@ -286,7 +286,7 @@ class ProviderServer:
         self._configured: tuple[bool, bool] | None = None  # (accept_secrets, supports_preview)
         self._config_lock = threading.Lock()
         self._provider_cache: dict[int, tuple[object, Any]] = {}
-        self._proc = subprocess.Popen(
+        self._proc = subprocess.Popen(  # noqa: S603 (our interpreter, fixed arguments)
             [python, "-u", "-m", "pulumi.dynamic"],
             cwd=self.cwd,
             env=proc_env,

@@ -1,4 +1,4 @@
-"""Start and drive an emulator process for tests: the contract of /work/briefs/common.md.
+"""Start and drive an emulator process for tests and benchmarks: the contract of /work/briefs/common.md.
 
 `start_emulator(tmp_path, **flags)` runs `python -m emulator` on a free port and returns an `Emulator`
 handle (also a context manager). Flags are the CLI flags in snake_case, e.g. `startup_seconds=0.2`,
@@ -26,9 +26,9 @@ from typing import Any
 import httpx
 
 DEMO_ACCESS_KEY_ID = "demo-access-key-id"
-DEMO_ACCESS_KEY_SECRET = "demo-access-key-secret"  # documented demo key of the emulator, not a secret
+DEMO_ACCESS_KEY_SECRET = "demo-access-key-secret"  # noqa: S105 (the documented demo key, not a secret)
 READY_PREFIX = "emulator listening on "
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class EmulatorStartError(RuntimeError):
@@ -68,7 +68,7 @@ class Emulator:
         command = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--db", str(self.db), *_cli_args(self.flags)]
         log = self.log.open("a")
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 (our interpreter, fixed arguments)
             command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
