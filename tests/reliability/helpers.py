@@ -81,7 +81,11 @@ def assert_live_matches(emulator: Emulator, inputs: dict[str, Any]) -> dict[str,
 
 
 class StderrMark:
-    """The provider server's stderr written after this point (the server is shared by many tests)."""
+    """The provider server's stderr written after this point (the server is shared by many tests).
+
+    `text()` is exact for calls that have returned (see `ProviderServer.stderr_text`); `wait_for(line)` waits
+    for a line that a call still running writes (progress during a wait).
+    """
 
     def __init__(self, server: ProviderServer) -> None:
         self.server = server
@@ -89,6 +93,9 @@ class StderrMark:
 
     def text(self) -> str:
         return self.server.stderr_text()[self.start :]
+
+    def wait_for(self, needle: str, timeout: float = 60.0) -> str:
+        return self.server.wait_for_stderr(needle, timeout=timeout, start=self.start)
 
 
 @contextmanager
@@ -128,7 +135,7 @@ def when_journal_shows(
                     errors.append(exc)
                 done.set()
                 return
-            time.sleep(0.02)
+            stop.wait(0.02)  # polling the journal: the emulator sends no notification
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
