@@ -4,6 +4,7 @@
   (`python -u -m pulumi.dynamic`), marshalling properties as the engine does.
 - `harness.emulator`: starts and controls emulator processes (free ports, private databases).
 - `harness.toy_provider`: tiny dynamic providers for testing the engine harness and for overhead baselines.
+- `harness.waiting`: waiting for a condition that sends no notification, with a deadline that only bounds a failure.
 
-Run from the project root (pytest's `pythonpath = ["."]`, `python -m bench.run`): it is not an installed package.
+Run from the project root (pytest's `pythonpath = ["."]`, `python -m bench.run`), so the checkout's code runs.
 """

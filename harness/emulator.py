@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from harness.waiting import DEFAULT_TIMEOUT, wait_for
+
 DEMO_ACCESS_KEY_ID = "demo-access-key-id"
 DEMO_ACCESS_KEY_SECRET = "demo-access-key-secret"  # noqa: S105 (the documented demo key, not a secret)
 READY_PREFIX = "emulator listening on "
@@ -64,7 +66,7 @@ class Emulator:
         return f"Emulator(url={self.url!r}, db={str(self.db)!r})"
 
     # -- process -----------------------------------------------------------------------------------
-    def start(self, timeout: float = 15.0) -> Emulator:
+    def start(self, timeout: float = DEFAULT_TIMEOUT) -> Emulator:
         command = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--db", str(self.db), *_cli_args(self.flags)]
         log = self.log.open("a")
@@ -258,15 +260,17 @@ def start_emulator(tmp_path: Path, **flags: Any) -> Emulator:
 
 
 def wait_for_state(
-    emulator: Emulator, workspace_id: str, cluster_id: str, states: Iterable[str], timeout: float = 10.0
+    emulator: Emulator, workspace_id: str, cluster_id: str, states: Iterable[str], timeout: float = DEFAULT_TIMEOUT
 ) -> dict[str, Any]:
-    """Poll GetRayCluster (via the SDK) until the state is one of `states`; bounded by `timeout`."""
+    """Poll GetRayCluster (via the SDK) until the state is one of `states`; `timeout` only bounds a failure."""
     wanted = set(states)
     client = emulator.sdk()
-    deadline = time.monotonic() + timeout
-    while True:
-        body = client.get_ray_cluster(workspace_id, cluster_id).body.to_map()
-        if body.get("state") in wanted or time.monotonic() > deadline:
-            assert body.get("state") in wanted, f"{cluster_id} is {body.get('state')}, wanted {wanted}"
-            return dict(body)
-        time.sleep(0.05)
+    last: dict[str, Any] = {}
+
+    def reached() -> dict[str, Any] | None:
+        last.clear()
+        last.update(client.get_ray_cluster(workspace_id, cluster_id).body.to_map())
+        return dict(last) if last.get("state") in wanted else None
+
+    what = f"{cluster_id} to be {' or '.join(sorted(wanted))}"
+    return wait_for(reached, what, timeout, describe=lambda: f"last seen {last.get('state')}")

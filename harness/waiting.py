@@ -24,7 +24,7 @@ class WaitTimeout(AssertionError):
 
 
 def wait_for(
-    condition: Callable[[], T],
+    condition: Callable[[], T | None],
     what: str,
     timeout: float = DEFAULT_TIMEOUT,
     interval: float = POLL_INTERVAL,
