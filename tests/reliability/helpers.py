@@ -115,11 +115,12 @@ def private_engine(
 
 @contextmanager
 def when_journal_shows(
-    emulator: Emulator, action: str, then: Callable[[], None], timeout: float = 20.0
+    emulator: Emulator, action: str, then: Callable[[], None], timeout: float = 60.0, count: int = 1
 ) -> Iterator[threading.Event]:
-    """Run `then` in a thread as soon as the journal holds `action`; the event is set once it ran.
+    """Run `then` in a thread as soon as the journal holds `count` entries of `action`; the event is set once it ran.
 
-    Used to act while the provider is blocked inside a call (restart the emulator, inject faults).
+    Used to act while the provider is blocked inside a call (restart the emulator, inject faults). The journal
+    records a request once it has been answered. `timeout` only bounds a failure.
     """
     done = threading.Event()
     stop = threading.Event()
@@ -128,7 +129,7 @@ def when_journal_shows(
     def watch() -> None:
         deadline = time.monotonic() + timeout
         while not stop.is_set() and time.monotonic() < deadline:
-            if emulator.journal(action):
+            if len(emulator.journal(action)) >= count:
                 try:
                     then()
                 except BaseException as exc:  # re-raised in the test thread

@@ -265,11 +265,9 @@ def test_provider_create_times_out_on_an_unknown_state_and_cleans_up(fake: FakeA
     fake.scripts["DeleteRayCluster"] = delete
     fake.scripts["GetRayCluster"] = lambda seen: (NOT_FOUND if deleted else rebooting)(seen)
 
-    started = time.monotonic()
     with pytest.raises(ProviderError) as failed:
         fake_engine.up_create(small_cluster(timeouts={"create": 1, "update": 30, "delete": 30}))
 
-    assert time.monotonic() - started < 10
     assert "Rebooting" in failed.value.message and "timed out" in failed.value.message
     assert "deleted" in failed.value.message
     assert fake.actions().count("CreateRayCluster") == 1 and len(deleted) == 1
