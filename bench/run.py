@@ -55,6 +55,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Row]]] = {
     "many": _ours("bench.bench_many"),
     "polling": _ours("bench.bench_polling"),
     "lookup": _ours("bench.bench_lookup"),
+    "plan": _ours("bench.bench_plan"),
     "client": _client,
     "emulator": _emulator,
 }
