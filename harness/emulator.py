@@ -180,6 +180,21 @@ class Emulator:
         self._control("POST", f"/clusters/{cluster_id}/state", json={"state": state, "message": message})
 
     # -- clients -----------------------------------------------------------------------------------
+    def drop_idle_sdk_connections(self) -> None:
+        """Close the official SDK's pooled keep-alive connections to this emulator (call between tests).
+
+        The SDK keeps one `requests` session per host for the whole process (`DaraCore._sessions`), so its
+        connections outlive the test that opened them. One left idle past the server's keep-alive timeout
+        (uvicorn: 5 s) can be closed by the server just as the next request reuses it ("Remote end closed
+        connection without response"); a loaded machine widens that window. A test then starts with none.
+        """
+        from darabonba.core import DaraCore
+
+        prefix = f"http://{self.endpoint}:"
+        for key, session in list(DaraCore._sessions.items()):
+            if key.startswith(prefix):
+                session.close()  # idle connections closed; the session opens new ones when next used
+
     def sdk(self, **config: Any) -> Any:
         """The official SDK client pointed at this emulator (protocol HTTP, no retries)."""
         from alibabacloud_emr_serverless_spark20230808.client import Client

@@ -35,6 +35,7 @@ def emulator(emulator_session: Emulator) -> Emulator:
         emulator_session.restart()
     emulator_session.reset(clusters=True)
     emulator_session.configure(**DEFAULT_CONFIG)
+    emulator_session.drop_idle_sdk_connections()  # none left idle by an earlier test (keep-alive race)
     return emulator_session
 
 
