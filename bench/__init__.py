@@ -2,8 +2,8 @@
 
 Shared here, because every benchmark drives the provider the way the engine does: the result-row shape,
 a test cluster's inputs, and an `Engine` that plays `pulumi preview` / `up` against the real
-`python -m pulumi.dynamic` server (tests/support/engine.py). Run from the project root, so that
-`tests.support` imports (it is not an installed package).
+`python -m pulumi.dynamic` server (harness/engine.py). Run from the project root, so that
+`harness` imports (it is not an installed package).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def provider_server(endpoint_url: str, env: dict[str, str] | None = None) -> Ite
 
     The call timeout is long: with 4 server threads, a queued Create may wait minutes for a free thread.
     """
-    from tests.support.engine import ProviderServer
+    from harness.engine import ProviderServer
 
     with ProviderServer(ROOT, env=env, call_timeout=900.0) as server:
         server.configure(provider_config(endpoint_url), secret_keys=["alicloud:secretKey"])

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 from bench import WORKSPACE, Row, cluster_inputs, row
+from harness.emulator import start_emulator
 from provider.api import RayClusterApi
 from provider.credentials import ClientSettings
 from provider.lifecycle import ClusterLifecycle
 from provider.spec import check_inputs
-from tests.support.emulator import start_emulator
 
 NAME = "lookup"
 

@@ -66,8 +66,8 @@ def _round(server: Any, emulator: Any, n: int) -> dict[str, float]:
 
 
 def run(quick: bool = False) -> list[Row]:
+    from harness.emulator import start_emulator
     from provider.resource import RayClusterProvider
-    from tests.support.emulator import start_emulator
 
     sizes = [1, 8, 32] if quick else [1, 8, 32, 128]
     rows: list[Row] = []

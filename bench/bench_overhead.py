@@ -79,9 +79,9 @@ def _median_of(results: list[dict[str, float]]) -> dict[str, float]:
 
 def run(quick: bool = False) -> list[Row]:
     from bench.bench_overhead_baseline import WARMUP_CALLS, measure, provider_payload
+    from harness.emulator import start_emulator
+    from harness.toy_provider import EmptyProvider
     from provider.resource import RayClusterProvider
-    from tests.support.emulator import start_emulator
-    from tests.support.toy_provider import EmptyProvider
 
     n = 100 if quick else 400
     tiny = {"name": "bench", "replica": 2, "tags": ["a", "b"]}

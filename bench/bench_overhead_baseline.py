@@ -20,12 +20,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # run as a script from anywhere: tests.support is not an installed package
+    sys.path.insert(0, str(ROOT))  # run as a script from anywhere: harness is not an installed package
 
 import dill  # noqa: E402
 
-from tests.support.engine import ProviderServer, secret  # noqa: E402
-from tests.support.toy_provider import EchoProvider, EmptyProvider  # noqa: E402
+from harness.engine import ProviderServer, secret  # noqa: E402
+from harness.toy_provider import EchoProvider, EmptyProvider  # noqa: E402
 
 WARMUP_CALLS = 20
 COLD_LOAD_RUNS = 3

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import Engine, Row, cluster_inputs, provider_server, row
+from harness.emulator import start_emulator
 from provider.resource import RayClusterProvider
-from tests.support.emulator import start_emulator
 
 NAME = "planfile"
 

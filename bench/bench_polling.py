@@ -155,7 +155,7 @@ def _rows(source: str, startup_s: float, ours: Wait, fixed: Wait) -> list[Row]:
 
 
 def run(quick: bool = False) -> list[Row]:
-    from tests.support.emulator import start_emulator
+    from harness.emulator import start_emulator
 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:

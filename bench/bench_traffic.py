@@ -189,8 +189,8 @@ def _body(props: dict[str, Any]) -> dict[str, Any]:
 
 def run(quick: bool = False) -> list[Row]:
     """Create one cluster (and a twin for the naive baseline), then preview and `up` each scenario."""
+    from harness.emulator import start_emulator
     from provider.resource import RayClusterProvider
-    from tests.support.emulator import start_emulator
 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:

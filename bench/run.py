@@ -56,6 +56,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Row]]] = {
     "polling": _ours("bench.bench_polling"),
     "lookup": _ours("bench.bench_lookup"),
     "planfile": _ours("bench.bench_planfile"),
+    "plan": _ours("bench.bench_plan"),
     "client": _client,
     "emulator": _emulator,
 }

@@ -1,4 +1,4 @@
-"""Shared fixtures: the emulator process (see tests/support/emulator.py for the handle)."""
+"""Shared fixtures: the emulator process (see harness/emulator.py for the handle)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.emulator import Emulator, start_emulator
+from harness.emulator import Emulator, start_emulator
 
 TEST_STARTUP_SECONDS = 0.2
 DEFAULT_CONFIG = {
@@ -45,6 +45,7 @@ def emulator(emulator_session: Emulator) -> Emulator:
         emulator_session.restart()
     emulator_session.reset(clusters=True)
     emulator_session.configure(**DEFAULT_CONFIG)
+    emulator_session.drop_idle_sdk_connections()  # none left idle by an earlier test (keep-alive race)
     return emulator_session
 
 

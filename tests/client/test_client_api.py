@@ -13,6 +13,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from harness.emulator import Emulator
+from harness.waiting import wait_for
 from provider.api import RayClusterApi
 from provider.credentials import ClientSettings, Credentials, StaticCredentials
 from provider.errors import (
@@ -28,9 +30,9 @@ from provider.errors import (
 )
 from provider.models import ClusterState, RayClusterDetail
 from provider.retry import RetryPolicy
-from tests.support.emulator import Emulator
 
 WS = "w-d2d82aa09155"
+HOUR = 3600
 FAST = RetryPolicy(max_attempts=4, initial=0.01, cap=0.05, deadline=10.0)
 BODY = {
     "name": "analytics",
@@ -55,6 +57,12 @@ def make_api(emu: Emulator, *, secret: str | None = None, retry: RetryPolicy = F
 def api(emulator: Emulator) -> Iterator[RayClusterApi]:
     with make_api(emulator) as client:
         yield client
+
+
+def retry_sleeps(caplog: pytest.LogCaptureFixture) -> list[float]:
+    """The sleeps the client announced before each retry (logged by provider.api before the sleep starts)."""
+    records = [r for r in caplog.records if r.name == "provider.api" and "retrying in" in r.getMessage()]
+    return [float(r.args[-1]) for r in records]  # type: ignore[index]
 
 
 def fault(action: str, kind: str, count: int | None = None, **extra: object) -> dict:
@@ -103,16 +111,14 @@ def test_create_get_update_delete(api: RayClusterApi, emulator: Emulator) -> Non
 
 
 def test_stop_and_start(api: RayClusterApi, emulator: Emulator) -> None:
+    emulator.configure(startupSeconds=HOUR, stopSeconds=HOUR)  # each state read below is certainly the transition
     cluster_id = api.create(WS, BODY)
-    deadline = time.monotonic() + 5
-    while api.get(WS, cluster_id).state != ClusterState.RUNNING and time.monotonic() < deadline:
-        time.sleep(0.05)
+    emulator.force_state(cluster_id, "Running")
     api.stop(WS, cluster_id)
-    assert api.get(WS, cluster_id).state in {ClusterState.STOPPING, ClusterState.STOPPED}
-    while api.get(WS, cluster_id).state != ClusterState.STOPPED and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert api.get(WS, cluster_id).state == ClusterState.STOPPING
+    emulator.force_state(cluster_id, "Stopped")
     api.start(WS, cluster_id, client_token="tok-1")
-    assert api.get(WS, cluster_id).state in {ClusterState.STARTING, ClusterState.RUNNING}
+    assert api.get(WS, cluster_id).state == ClusterState.STARTING
     assert emulator.journal("StopRayCluster")[-1]["body"] == {}
     assert emulator.journal("StartRayCluster")[-1]["body"] == {"clientToken": "tok-1"}
     assert emulator.journal("StartRayCluster")[-1]["path"].endswith(f"/rayCluster/{cluster_id}/start")
@@ -237,47 +243,52 @@ def test_mutations_other_than_create_are_retried(api: RayClusterApi, emulator: E
     assert [e["status"] for e in emulator.journal(action)] == [503, 200]
 
 
-def test_retry_after_is_honoured(api: RayClusterApi, emulator: Emulator) -> None:
+def test_retry_after_is_honoured(api: RayClusterApi, emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     cluster_id = api.create(WS, BODY)
     emulator.set_faults([fault("GetRayCluster", "Throttling.User", count=1, retryAfterMs=400)])
+    caplog.set_level(logging.INFO, logger="provider.api")
     started = time.monotonic()
     api.get(WS, cluster_id)
     elapsed = time.monotonic() - started
     first, second = emulator.journal("GetRayCluster")
     assert first["code"] == "Throttling.User" and second["status"] == 200
-    # FAST's jittered backoff is at most 0.01 s here, so only the server's hint explains the gap.
-    assert second["time"] - first["time"] >= 0.38
-    assert elapsed >= 0.38
+    assert retry_sleeps(caplog) == [0.4]  # the server's hint, not FAST's jittered backoff (at most 0.01 s)
+    assert second["time"] - first["time"] >= 0.4 and elapsed >= 0.4  # lower bounds: the sleep happened
 
 
-def test_retry_after_longer_than_the_deadline_gives_up_at_once(emulator: Emulator) -> None:
+def test_retry_after_longer_than_the_deadline_gives_up_at_once(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
     policy = RetryPolicy(max_attempts=5, initial=0.01, cap=0.05, deadline=1.0)
     emulator.set_faults([fault("GetRayCluster", "Throttling.User", retryAfterMs=5000)])
+    caplog.set_level(logging.INFO, logger="provider.api")
     with make_api(emulator, retry=policy) as api, pytest.raises(ThrottledError) as info:
-        started = time.monotonic()
         api.get(WS, "ray-x")
-    assert time.monotonic() - started < 1.0
     assert info.value.retry_after == 5.0
+    assert retry_sleeps(caplog) == []  # "at once": no sleep was even started (each is logged before it begins)
     assert len(emulator.journal("GetRayCluster")) == 1
 
 
-def test_deadline_bounds_the_whole_call(emulator: Emulator) -> None:
+def test_deadline_bounds_the_whole_call(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     policy = RetryPolicy(max_attempts=1000, initial=0.05, cap=0.1, deadline=0.6)
     emulator.set_faults([fault("GetRayCluster", "ServiceUnavailable")])
-    started = time.monotonic()
+    caplog.set_level(logging.INFO, logger="provider.api")
     with make_api(emulator, retry=policy) as api, pytest.raises(ServerError):
         api.get(WS, "ray-x")
-    assert time.monotonic() - started < 1.5
-    assert 1 < len(emulator.journal("GetRayCluster")) < 1000
+    sleeps = retry_sleeps(caplog)
+    attempts = len(emulator.journal("GetRayCluster"))
+    assert attempts == len(sleeps) + 1 and 1 < attempts < 1000  # it stopped retrying long before max_attempts
+    # No retry starts unless its sleep ends before the deadline, so the sleeps alone never add up to it
+    # (without the deadline, ~1000 sleeps of up to 0.1 s would be ~50 s); the time the attempts take counts too.
+    assert sum(sleeps) < policy.deadline
 
 
 def test_read_timeout_is_retried_for_get(emulator: Emulator) -> None:
     emulator.set_faults([fault("GetRayCluster", "slow", count=1, delayMs=800)])
     with make_api(emulator, timeout=httpx.Timeout(0.3)) as api, pytest.raises(NotFoundError):
         api.get(WS, "ray-x")  # the retry reaches the handler, which says not found
-    deadline = time.monotonic() + 3  # the slow first attempt is journaled when the emulator finishes it
-    while len(emulator.journal("GetRayCluster")) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # The slow first attempt is journaled when the emulator finishes it.
+    wait_for(lambda: len(emulator.journal("GetRayCluster")) >= 2, "the slow attempt in the journal")
     entries = emulator.journal("GetRayCluster")
     assert len(entries) == 2 and [e["fault"] is not None for e in entries].count(True) == 1
 
@@ -335,9 +346,7 @@ def test_read_timeout_on_create_is_ambiguous(emulator: Emulator) -> None:
     with make_api(emulator, timeout=httpx.Timeout(0.2)) as api, pytest.raises(AmbiguousCreateError) as info:
         api.create(WS, BODY)
     assert "ReadTimeout" in str(info.value)
-    deadline = time.monotonic() + 3  # the emulator finishes the slow request after we gave up
-    while not emulator.clusters() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(emulator.clusters, "the emulator to finish the slow create")  # after we gave up on it
     assert len(emulator.clusters()) == 1
     assert len(emulator.journal("CreateRayCluster")) == 1
 

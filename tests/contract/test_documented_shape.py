@@ -12,10 +12,10 @@ import pytest
 from alibabacloud_emr_serverless_spark20230808 import models as sdk
 from alibabacloud_tea_openapi import models as open_api_models
 
+from harness.emulator import Emulator, wait_for_state
 from provider.models import RayClusterDetail, RayClusterSummary
 from tests.contract import documented
 from tests.contract.sdk_answers import AnswerKeepingClient
-from tests.support.emulator import Emulator, wait_for_state
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "get_ray_cluster_official_example.json"
 WORKSPACE = "w-d2d82aa09155"

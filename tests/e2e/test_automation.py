@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.emulator import Emulator
+from harness.emulator import Emulator
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pulumi") is None,

@@ -5,17 +5,14 @@ from __future__ import annotations
 from alibabacloud_emr_serverless_spark20230808 import models as m
 
 from emulator.signature import NonceCache
-from tests.support.emulator import Emulator
+from harness.emulator import Emulator
+from tests.conftest import DEFAULT_CONFIG
 
 
 def test_config_get_and_patch(emulator: Emulator) -> None:
-    assert emulator.config() == {
-        "startupSeconds": 0.2, "stopSeconds": 0.2, "updateMode": "immediate", "startupFailureMessage": None,
-        "omitKeys": [],
-    }  # fmt: skip
+    assert emulator.config() == DEFAULT_CONFIG  # what the fixture PATCHed, read back
     emulator.configure(stopSeconds=1.5, updateMode="restart-required")
-    assert emulator.config()["stopSeconds"] == 1.5 and emulator.config()["updateMode"] == "restart-required"
-    assert emulator.config()["startupSeconds"] == 0.2  # keys not sent are unchanged
+    assert emulator.config() == {**DEFAULT_CONFIG, "stopSeconds": 1.5, "updateMode": "restart-required"}
     bad = emulator.http.patch("/_emulator/config", json={"updateMode": "sometimes"})
     assert bad.status_code == 400 and emulator.config()["updateMode"] == "restart-required"
 

@@ -15,7 +15,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 
 from emulator import validation
 from emulator.errors import ApiError
-from tests.support.emulator import Emulator
+from harness.emulator import Emulator
 
 
 def _g(name: str = "g", **kw: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import pytest
 from alibabacloud_emr_serverless_spark20230808 import models as m
 
 from emulator import views
-from tests.support.emulator import PROJECT_ROOT, Emulator, EmulatorStartError, start_emulator, wait_for_state
+from harness.emulator import PROJECT_ROOT, Emulator, EmulatorStartError, start_emulator, wait_for_state
 
 WS = "w-omit0000keys"
 RELEASE = "ray-1.0.0 (Ray 2.47.1, Python 3.12)"

@@ -15,7 +15,7 @@ from alibabacloud_emr_serverless_spark20230808 import models as m
 
 from emulator import schema, validation, views
 from emulator.app import create_fastapi
-from tests.support.emulator import Emulator
+from harness.emulator import Emulator
 
 WS = "w-schema000single"
 BASE = f"/api/v1/workspaces/{WS}/rayCluster"

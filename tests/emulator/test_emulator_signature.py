@@ -11,7 +11,7 @@ import pytest
 from alibabacloud_emr_serverless_spark20230808 import models as m
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from tests.support.emulator import Emulator
+from harness.emulator import Emulator
 
 WS = "w-sig"
 BASE = f"/api/v1/workspaces/{WS}/rayCluster"

@@ -7,7 +7,7 @@ to stderr and echoes config, thread and inputs into its outputs.
 from __future__ import annotations
 
 import base64
-import time
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,16 +17,17 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from tests.support.engine import (
+from harness.engine import (
     UNKNOWN,
     ProviderError,
     ProviderServer,
     Secret,
+    _Pipe,
     apply_additional_secret_outputs,
     secret,
     to_struct,
 )
-from tests.support.toy_provider import COMPUTED, EchoProvider
+from harness.toy_provider import COMPUTED, EchoProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = {
@@ -171,26 +172,57 @@ def test_preview_create_never_reaches_a_dynamic_provider(server: ProviderServer,
     assert server.stub.Create(raw, timeout=30).id == "echo-pre"
 
 
-def test_four_worker_threads_serve_concurrent_creates(server: ProviderServer, echo: EchoProvider) -> None:
-    def create(i: int) -> dict:
-        return _created(server, echo, f"par{i}", sleepSeconds=0.4)[1]
+def test_four_worker_threads_serve_concurrent_creates(
+    server: ProviderServer, echo: EchoProvider, tmp_path: Path
+) -> None:
+    release = tmp_path / "release"
+    mark = len(server.stderr_text())
 
-    began = time.monotonic()
+    def create(i: int) -> dict:
+        return _created(server, echo, f"par{i}", holdUntilFile=str(release))[1]
+
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(create, range(8)))
-    elapsed = time.monotonic() - began
+        futures = [pool.submit(create, i) for i in range(8)]
+        # Held creates block their worker thread: 4 of them are running at once before any may finish.
+        server.wait_for_stderr(lambda text: text.count(": holding\n") >= 4, start=mark)
+        release.touch()
+        results = [future.result() for future in futures]
 
     spans = [(r["startedAt"], r["endedAt"]) for r in results]
     peak = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
-    assert peak == 4  # 4 run at once; the other 4 queue in the server
+    assert peak == 4  # 4 run at once; the other 4 queue in the server until a thread is free
     assert len({r["thread"] for r in results}) == 4
-    assert elapsed >= 0.8
+
+
+def test_stderr_text_holds_every_line_of_every_call_that_returned(server: ProviderServer, echo: EchoProvider) -> None:
+    # No settling time: each call's line must be there the moment the call has returned.
+    for i in range(40):
+        id_, outs = _created(server, echo, f"line{i}")
+        server.delete(echo, id_, server.urn(f"line{i}"), outs)
+        assert server.stderr_text().endswith(f"echo delete {id_}\n")
+    assert "harness-sync" not in server.stderr_text()
+
+
+def test_pipe_sync_marker_is_cut_out_of_a_line_it_lands_in() -> None:
+    pipe = _Pipe("test")
+    pipe.start()
+    try:
+        os.write(pipe.child_end, b"half a ")  # another server thread is in the middle of a line
+        assert pipe.sync() == "half a "
+        os.write(pipe.child_end, "line \u00fc".encode()[:-1])  # ... and of a character
+        assert pipe.sync() == "half a line "
+        os.write(pipe.child_end, "line \u00fc".encode()[-1:] + b"\nnext\n")
+        assert pipe.sync() == "half a line \u00fc\nnext\n"
+    finally:
+        pipe.close_writer()
+        pipe.join(5)
+    assert pipe.sync() == "half a line \u00fc\nnext\n"  # after EOF: everything, at once
 
 
 def test_serialized_provider_is_a_small_by_reference_pickle(server: ProviderServer) -> None:
     serialized = server.serialized_provider(EchoProvider(config_keys=("emr:endpoint",)))
     raw = base64.b64decode(serialized)
-    assert b"tests.support.toy_provider" in raw and b"co_code" not in raw
+    assert b"harness.toy_provider" in raw and b"co_code" not in raw
     restored = dill.loads(raw)
     assert type(restored) is EchoProvider and restored.config_keys == ("emr:endpoint",)
     again = server.serialized_provider(EchoProvider(config_keys=("emr:endpoint",)))

@@ -28,10 +28,10 @@ from typing import Any, Protocol
 from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
 from alibabacloud_tea_openapi import models as open_api_models
 
+from harness.emulator import Emulator
+from harness.engine import ProviderServer
 from tests.contract.recording import Recorder
 from tests.contract.sdk_answers import AnswerKeepingClient
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderServer
 
 WRITES = frozenset({"CreateRayCluster", "UpdateRayCluster", "DeleteRayCluster", "StartRayCluster", "StopRayCluster"})
 #: Every cluster the acceptance tests create is named so; the cleanup finds leftovers by it.

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from harness.emulator import Emulator
+from harness.engine import ProviderServer
 from provider.api import REQUEST_LOG_ENV
 from provider.resource import RayClusterProvider
 from provider.spec import OUTPUTS
@@ -24,8 +26,6 @@ from tests.provider.backends import (
     session_prefix,
     sweep,
 )
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPE = "pulumi-python:dynamic/emr:RayCluster"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.emulator import Emulator
 from tests.provider.backends import ACCEPTANCE_PREFIX
-from tests.support.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE = "w-acc000000001"

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
+from harness.emulator import Emulator
+from harness.engine import ProviderServer
+from harness.waiting import wait_for
 from provider.resource import RayClusterProvider
 from tests.provider.conftest import ROOT, TYPE, provider_config, small_cluster
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderServer
 
-STARTUP_SECONDS = 3.0
+HOUR = 3600  # no create can finish by itself: each returns only once the test lets its cluster run
 CLUSTERS = 8
+SDK_WORKERS = 4  # the SDK server's ThreadPoolExecutor(max_workers=4)
 
 
-def create_concurrently(server: ProviderServer, count: int) -> list[str]:
+def submit_creates(pool: ThreadPoolExecutor, server: ProviderServer) -> list[Future[str]]:
     provider = RayClusterProvider()
 
     def create(index: int) -> str:
@@ -25,31 +26,39 @@ def create_concurrently(server: ProviderServer, count: int) -> list[str]:
         cluster_id, _ = server.create(provider, urn, inputs)
         return cluster_id
 
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(create, range(count)))
+    return [pool.submit(create, index) for index in range(CLUSTERS)]
 
 
-def create_spread(emulator: Emulator) -> float:
-    """Seconds between the first and the last CreateRayCluster the emulator received."""
-    times = [entry["time"] for entry in emulator.journal("CreateRayCluster")]
-    assert len(times) == CLUSTERS
-    return max(times) - min(times)
+def waiting_creates(emulator: Emulator) -> int:
+    """Creates sent whose cluster is being polled (the create is blocked in its wait for Running)."""
+    journal = emulator.journal()
+    created = {c["clusterId"] for c in emulator.clusters()}
+    polled = {e["path"].rsplit("/", 1)[-1] for e in journal if e["action"] == "GetRayCluster"}
+    return len(created & polled)
 
 
 @pytest.mark.parametrize("widen", [True, False], ids=["widened", "sdk-default"])
-def test_all_creates_are_in_flight_together_only_when_the_pool_is_widened(
-    make_emulator, tmp_path: Path, widen: bool
-) -> None:
-    emulator = make_emulator(startup_seconds=STARTUP_SECONDS)
+def test_all_creates_are_in_flight_together_only_when_the_pool_is_widened(make_emulator, widen: bool) -> None:
+    emulator = make_emulator(startup_seconds=HOUR)
     env = {"RAY_CLUSTERS_WIDEN_POOL": "1" if widen else "0"}
-    with ProviderServer(ROOT, env=env) as server:
+    in_flight = CLUSTERS if widen else SDK_WORKERS
+    # (The server closes first if a wait fails: the blocked creates then fail at once instead of holding the pool.)
+    with ThreadPoolExecutor(max_workers=CLUSTERS) as pool, ProviderServer(ROOT, env=env) as server:
         server.configure(provider_config(emulator))
-        ids = create_concurrently(server, CLUSTERS)
+        futures = submit_creates(pool, server)
+        # Not a timing test: nothing finishes until released, so what was sent before is what runs at once.
+        wait_for(lambda: waiting_creates(emulator) >= in_flight, f"{in_flight} creates waiting for Running")
+        sent_before_any_finished = len(emulator.journal("CreateRayCluster"))
 
+        def all_returned() -> bool:
+            for cluster in emulator.clusters():
+                if cluster["state"] == "Starting":
+                    emulator.force_state(cluster["clusterId"], "Running")
+            return all(future.done() for future in futures)
+
+        wait_for(all_returned, "every create to return once its cluster runs")
+        ids = [future.result() for future in futures]
+
+    # With the SDK's 4 threads, creates 5..8 can only be sent once one of the first four has returned.
+    assert sent_before_any_finished == in_flight
     assert len(set(ids)) == CLUSTERS and len(emulator.clusters()) == CLUSTERS
-    # Not a timing benchmark: with 4 threads, creates 5..8 can only be sent once a cluster of the first four
-    # has spent its STARTUP_SECONDS starting; with the widened pool every create is sent at once.
-    if widen:
-        assert create_spread(emulator) < STARTUP_SECONDS / 2
-    else:
-        assert create_spread(emulator) >= STARTUP_SECONDS * 0.9

@@ -13,10 +13,10 @@ import json
 import dill
 import pytest
 
+from harness.emulator import Emulator
+from harness.engine import UNKNOWN, Secret
 from provider.resource import RayClusterProvider
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
-from tests.support.emulator import Emulator
-from tests.support.engine import UNKNOWN, Secret
 
 WRITES = {"CreateRayCluster", "UpdateRayCluster", "DeleteRayCluster", "StartRayCluster", "StopRayCluster"}
 
@@ -219,7 +219,7 @@ def test_state_that_no_longer_validates_can_still_be_destroyed(engine: Engine, e
 def test_update_of_a_cluster_in_error_names_the_cluster_and_the_service_message(
     engine: Engine, emulator: Emulator
 ) -> None:
-    from tests.support.engine import ProviderError
+    from harness.engine import ProviderError
 
     cluster_id, outs = engine.up_create(small_cluster())
     emulator.force_state(cluster_id, "Error", "node pool exhausted")

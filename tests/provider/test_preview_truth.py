@@ -15,10 +15,10 @@ from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.emulator import Emulator
 from provider.spec import check_inputs
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
 from tests.reliability.helpers import StderrMark, applied_writes, private_engine
-from tests.support.emulator import Emulator
 from tests.support.strategies import noop_rewrites, specs
 
 BASE = small_cluster(

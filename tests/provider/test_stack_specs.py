@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from harness.emulator import Emulator
 from provider.config import parse_clusters
 from provider.stackfiles import stacks
 from tests.program.harness import effective, load_stack_config
 from tests.provider.conftest import ROOT, Engine
-from tests.support.emulator import Emulator
 
 
 @pytest.mark.parametrize("stack", stacks(ROOT))

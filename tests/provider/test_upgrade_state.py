@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
 
+from harness.emulator import Emulator, wait_for_state
+from harness.engine import Secret
 from provider.spec import check_inputs
 from tests.provider.conftest import WORKSPACE, Engine
-from tests.support.emulator import Emulator, wait_for_state
-from tests.support.engine import Secret
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "state_v0_1_0.json"
 

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from harness.emulator import Emulator
+from harness.engine import ProviderServer, secret
 from provider.resource import RayClusterProvider
 from tests.provider.conftest import ROOT, WORKSPACE, Engine, provider_config
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderServer, secret
 
 WRITES = frozenset({"CreateRayCluster", "UpdateRayCluster", "DeleteRayCluster", "StartRayCluster", "StopRayCluster"})
 
@@ -81,7 +81,11 @@ def assert_live_matches(emulator: Emulator, inputs: dict[str, Any]) -> dict[str,
 
 
 class StderrMark:
-    """The provider server's stderr written after this point (the server is shared by many tests)."""
+    """The provider server's stderr written after this point (the server is shared by many tests).
+
+    `text()` is exact for calls that have returned (see `ProviderServer.stderr_text`); `wait_for(line)` waits
+    for a line that a call still running writes (progress during a wait).
+    """
 
     def __init__(self, server: ProviderServer) -> None:
         self.server = server
@@ -89,6 +93,9 @@ class StderrMark:
 
     def text(self) -> str:
         return self.server.stderr_text()[self.start :]
+
+    def wait_for(self, needle: str, timeout: float = 60.0) -> str:
+        return self.server.wait_for_stderr(needle, timeout=timeout, start=self.start)
 
 
 @contextmanager
@@ -108,11 +115,12 @@ def private_engine(
 
 @contextmanager
 def when_journal_shows(
-    emulator: Emulator, action: str, then: Callable[[], None], timeout: float = 20.0
+    emulator: Emulator, action: str, then: Callable[[], None], timeout: float = 60.0, count: int = 1
 ) -> Iterator[threading.Event]:
-    """Run `then` in a thread as soon as the journal holds `action`; the event is set once it ran.
+    """Run `then` in a thread as soon as the journal holds `count` entries of `action`; the event is set once it ran.
 
-    Used to act while the provider is blocked inside a call (restart the emulator, inject faults).
+    Used to act while the provider is blocked inside a call (restart the emulator, inject faults). The journal
+    records a request once it has been answered. `timeout` only bounds a failure.
     """
     done = threading.Event()
     stop = threading.Event()
@@ -121,14 +129,14 @@ def when_journal_shows(
     def watch() -> None:
         deadline = time.monotonic() + timeout
         while not stop.is_set() and time.monotonic() < deadline:
-            if emulator.journal(action):
+            if len(emulator.journal(action)) >= count:
                 try:
                     then()
                 except BaseException as exc:  # re-raised in the test thread
                     errors.append(exc)
                 done.set()
                 return
-            time.sleep(0.02)
+            stop.wait(0.02)  # polling the journal: the emulator sends no notification
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()

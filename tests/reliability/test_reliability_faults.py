@@ -10,14 +10,15 @@ the server (a 5xx, a dropped connection, a lost answer): the provider looks it u
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from harness.emulator import Emulator
 from tests.provider.conftest import Engine, small_cluster
 from tests.reliability.helpers import (
+    StderrMark,
     applied_writes,
     assert_live_matches,
     assert_no_create_without_lookup,
@@ -26,7 +27,8 @@ from tests.reliability.helpers import (
     private_engine,
     when_journal_shows,
 )
-from tests.support.emulator import Emulator
+
+HOUR = 3600
 
 
 def converged(engine: Engine, emulator: Emulator, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -167,17 +169,21 @@ def test_lost_update_response_is_repeated_harmlessly(engine: Engine, emulator: E
 
 
 def test_emulator_restarted_while_create_waits(make_emulator: Callable[..., Emulator]) -> None:
-    emulator = make_emulator(startup_seconds=2.5)
+    emulator = make_emulator(startup_seconds=HOUR)  # the create certainly still waits when the restart is done
     inputs = small_cluster()
     before_restart: list[dict[str, Any]] = []
 
     def restart() -> None:
         before_restart.extend(emulator.journal())
         emulator.restart()  # same port, same db: the cluster and its start time survive
+        (cluster,) = emulator.clusters()
+        assert cluster["state"] == "Starting"
+        emulator.force_state(cluster["clusterId"], "Running")  # the startup ends only after the restart
 
-    with private_engine(emulator) as engine, when_journal_shows(emulator, "CreateRayCluster", restart) as restarted:
-        cluster_id, outs = engine.up_create(inputs)
-        assert restarted.is_set(), "the restart happened after the create returned"
+    with private_engine(emulator) as engine:
+        with when_journal_shows(emulator, "CreateRayCluster", restart) as restarted:
+            cluster_id, outs = engine.up_create(inputs)
+        assert restarted.is_set()
         assert outs["state"] == "Running"
         assert_live_matches(emulator, inputs)
         assert engine.preview(cluster_id, outs, inputs).changes == "DIFF_NONE"
@@ -190,15 +196,22 @@ def test_emulator_restarted_while_create_waits(make_emulator: Callable[..., Emul
 def test_api_outage_longer_than_the_retry_budget_during_a_wait_is_survived(
     make_emulator: Callable[..., Emulator],
 ) -> None:
-    emulator = make_emulator(startup_seconds=2.0)
+    emulator = make_emulator(startup_seconds=HOUR)  # the create certainly still waits during the outage
     inputs = small_cluster()
 
-    def outage() -> None:
-        emulator.stop()
-        time.sleep(4.0)  # longer than every retry schedule of one call, far shorter than timeouts.create (30 s)
-        emulator.start()
+    with private_engine(emulator) as engine:
+        mark = StderrMark(engine.server)
 
-    with private_engine(emulator) as engine, when_journal_shows(emulator, "CreateRayCluster", outage):
-        cluster_id, outs = engine.up_create(inputs)
+        def outage() -> None:
+            (cluster,) = emulator.clusters()
+            emulator.stop()
+            # Down until a whole GetRayCluster call (all its retries) has failed: the wait says so and goes on.
+            mark.wait_for(f"still unreachable (GetRayCluster {cluster['clusterId']}: ")
+            emulator.start()
+            emulator.force_state(cluster["clusterId"], "Running")
+
+        with when_journal_shows(emulator, "CreateRayCluster", outage) as survived:
+            cluster_id, outs = engine.up_create(inputs)
+        assert survived.is_set()
         assert outs["state"] == "Running"
         assert assert_live_matches(emulator, inputs)["clusterId"] == cluster_id

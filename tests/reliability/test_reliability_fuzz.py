@@ -2,7 +2,7 @@
 
 The schema is the one the emulator serves at /openapi.json (emulator/openapi.py: FastAPI's document completed with
 the bodies its handlers read by hand). Every generated request is signed with the official SDK's signer
-(tests/support/emulator.py), so fuzzing reaches the handlers.
+(harness/emulator.py), so fuzzing reaches the handlers.
 Bounded: 20 examples per operation, positive and negative modes, no deadline.
 """
 
@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from emulator.app import create_fastapi
+from harness.emulator import Emulator, sdk_signed_headers
 from provider.api import RayClusterApi
 from provider.errors import AuthError
-from tests.support.emulator import Emulator, sdk_signed_headers
 
 
 def api_schema() -> dict[str, Any]:

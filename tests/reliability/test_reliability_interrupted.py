@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from harness.emulator import Emulator
+from harness.engine import ProviderError
 from tests.provider.conftest import Engine, small_cluster
 from tests.reliability.helpers import StderrMark, applied_writes, calls, private_engine, when_journal_shows
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderError
 
 
 def killed_during(engine: Engine, emulator: Emulator, action: str, step: Callable[[], Any]) -> None:

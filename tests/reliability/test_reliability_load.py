@@ -14,9 +14,9 @@ from typing import Any
 
 from alibabacloud_emr_serverless_spark20230808 import models
 
+from harness.emulator import Emulator
 from tests.provider.conftest import small_cluster
 from tests.reliability.helpers import private_engine
-from tests.support.emulator import Emulator
 
 CLUSTERS = 200
 THREADS = 8

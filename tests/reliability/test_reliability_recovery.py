@@ -8,11 +8,12 @@ from __future__ import annotations
 import pytest
 from alibabacloud_emr_serverless_spark20230808 import models
 
+from harness.emulator import Emulator
+from harness.engine import ProviderError
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
 from tests.reliability.helpers import StderrMark, applied_writes, assert_live_matches, calls, when_journal_shows
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderError
 
+HOUR = 3600
 SERVICE_MESSAGE = "Insufficient quota: no ecs.g7 capacity in cn-hangzhou-h"
 
 
@@ -54,7 +55,7 @@ def test_keep_failed_cluster_keeps_it_and_says_which(engine: Engine, emulator: E
 
 
 def test_cluster_not_running_before_the_create_timeout_is_deleted(engine: Engine, emulator: Emulator) -> None:
-    emulator.configure(startupSeconds=30)
+    emulator.configure(startupSeconds=HOUR)  # certainly not Running when the 1 s create timeout passes
 
     with pytest.raises(ProviderError) as failed:
         engine.up_create(small_cluster(timeouts={"create": 1, "update": 30, "delete": 30}))
@@ -106,9 +107,9 @@ def test_update_whose_restart_fails_then_converges_without_rewriting(engine: Eng
 
 def test_update_whose_wait_loses_the_api_converges_on_the_next_run(engine: Engine, emulator: Emulator) -> None:
     cluster_id, outs = engine.up_create(small_cluster())
-    # The update rolls the pods (immediate mode: Starting again) for 5 s: longer than the failed wait (at most
-    # 0.5 s + 4 jittered retries of Get, < 3.5 s) plus the next preview, so the next update finds it Starting.
-    emulator.configure(startupSeconds=5)
+    # The update rolls the pods (immediate mode: Starting again) for an hour: the next run certainly finds the
+    # roll still under way, and the test ends it (forced Running) once that run has seen it Starting.
+    emulator.configure(startupSeconds=HOUR)
     emulator.reset()
     news = _bigger()
     broken = [{"action": "GetRayCluster", "kind": "InternalError", "rate": 1.0, "count": None}]
@@ -124,9 +125,17 @@ def test_update_whose_wait_loses_the_api_converges_on_the_next_run(engine: Engin
     emulator.clear_faults()
     emulator.reset()
     mark = StderrMark(engine.server)
-    engine.preview(cluster_id, outs, news)
+    engine.preview(cluster_id, outs, news)  # one GetRayCluster
     assert "replica" not in mark.text()  # the change was applied: no remaining difference
-    new_outs = engine.update(cluster_id, outs, engine.check(news).inputs)
+    assert emulator.sdk().get_ray_cluster(WORKSPACE, cluster_id).body.state == "Starting"  # (a second Get)
+
+    def roll_ends() -> None:
+        emulator.force_state(cluster_id, "Running")
+
+    # The third Get is the update's own read: it answered Starting, so the update has to wait for the roll.
+    with when_journal_shows(emulator, "GetRayCluster", roll_ends, count=3) as ended:
+        new_outs = engine.update(cluster_id, outs, engine.check(news).inputs)
+    assert ended.is_set()
     assert applied_writes(emulator.journal()) == []  # nothing left to send
     assert new_outs["workerSpec"][1]["replica"] == 4
     assert new_outs["state"] == "Running"  # the update waits for the roll it interrupted
@@ -135,7 +144,7 @@ def test_update_whose_wait_loses_the_api_converges_on_the_next_run(engine: Engin
 
 def test_update_that_times_out_then_converges(engine: Engine, emulator: Emulator) -> None:
     cluster_id, outs = engine.up_create(small_cluster())
-    emulator.configure(startupSeconds=30)
+    emulator.configure(startupSeconds=HOUR)  # certainly still Starting when the 1 s update timeout passes
     emulator.reset()
     news = _bigger()
     news["timeouts"] = {"create": 30, "update": 1, "delete": 30}

@@ -21,6 +21,8 @@ import dill
 import httpx
 import pytest
 
+from harness.emulator import Emulator
+from harness.engine import ProviderError, Secret
 from provider.api import RayClusterApi
 from provider.credentials import ClientSettings
 from provider.errors import EndpointError, TransportError
@@ -28,8 +30,6 @@ from provider.resource import RayClusterProvider
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
 from tests.reliability.fake_api import Answer, FakeApi, Seen
 from tests.reliability.helpers import StderrMark, private_engine, sts_config
-from tests.support.emulator import Emulator
-from tests.support.engine import ProviderError, Secret
 
 ACCESS_KEY_SECRET = "rel-ak-secret-5b1e0c7d"
 SECURITY_TOKEN = "rel-sts-token-93ac41f2"

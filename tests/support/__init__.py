@@ -1,1 +1,1 @@
-"""Shared test support: the emulator process (tests/support/emulator.py)."""
+"""Test-only support (hypothesis strategies); what the benchmarks share with the tests is in `harness/`."""

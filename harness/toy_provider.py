@@ -7,6 +7,7 @@ tests can assert the provider-side view of the protocol.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -27,7 +28,8 @@ PROVIDER_KEY = "__provider"
 COMPUTED = frozenset({"configSeen", "thread", "startedAt", "endedAt", "updatedBy"})
 """Outputs EchoProvider computes itself; everything else in its outputs is an echoed input."""
 
-MAX_SLEEP_SECONDS = 5.0
+HOLD_TIMEOUT_SECONDS = 60.0
+"""A held create fails after this long without its release file (a failure bound: tests release it)."""
 
 
 def _type_name(value: Any) -> str:
@@ -39,11 +41,23 @@ def _user_props(props: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k != PROVIDER_KEY}
 
 
+def _hold(name: str, release: str) -> None:
+    """Say that this call is running, then block until the test creates `release` (a file: no channel back)."""
+    sys.stderr.write(f"echo create {name}: holding\n")  # one write: parallel creates do not interleave
+    sys.stderr.flush()
+    deadline = time.monotonic() + HOLD_TIMEOUT_SECONDS
+    while not os.path.exists(release):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"create {name} was never released ({release} does not exist)")
+        time.sleep(0.005)
+
+
 class EchoProvider(ResourceProvider):
     """Create returns id `echo-<name>` and its inputs as outputs; diff compares olds and news.
 
     Switches read from the inputs: `raiseInCheck`, `raiseOnCreate`, `raiseOnDelete` (raise with that text),
-    `sleepSeconds` (create blocks, capped), `gone` (read reports the resource as deleted).
+    `holdUntilFile` (create writes `echo create <name>: holding` to stderr, then blocks until that file exists),
+    `gone` (read reports the resource as deleted). `startedAt`/`endedAt` are the server's `time.monotonic()`.
     """
 
     def __init__(self, config_keys: tuple[str, ...] = ()) -> None:
@@ -76,16 +90,17 @@ class EchoProvider(ResourceProvider):
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=bool(replaces))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        started = time.time()
+        started = time.monotonic()
         if "raiseOnCreate" in props:
             raise RuntimeError(str(props["raiseOnCreate"]))
-        time.sleep(min(float(props.get("sleepSeconds", 0)), MAX_SLEEP_SECONDS))
+        if "holdUntilFile" in props:
+            _hold(str(props.get("name")), str(props["holdUntilFile"]))
         outs = {
             **_user_props(props),
             "configSeen": self._config,
             "thread": threading.current_thread().name,
             "startedAt": started,
-            "endedAt": time.time(),
+            "endedAt": time.monotonic(),
         }
         return CreateResult(f"echo-{props.get('name', 'anonymous')}", outs)
 

@@ -18,17 +18,23 @@ with the SDK's generated stubs, marshalling properties the way the engine does (
   key in Create/Update/Read/Delete.
 - `__provider` (the dill-pickled provider, base64) rides in every property bag: news from Check, old outputs
   in Diff/Update/Read/Delete. `Resource` marks it secret unless `serialize_as_secret_always = False`.
+
+The server's stderr (and stdout) are pipes the harness creates and drains with a thread; it keeps a copy of
+each write end, so `stderr_text()` can put a marker into the pipe and wait until the thread has read it. Bytes
+in a pipe stay in the order they were written, so every line the server wrote before (all the lines of every
+call that has returned) is in the text by then: no "wait until nothing new arrives" guess.
 """
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -252,6 +258,110 @@ def _urn_parts(urn: str) -> tuple[str, str]:
 
 # --- the server process ---------------------------------------------------------------------------------
 
+_SYNC_OPEN = b"\x1eharness-sync "
+_SYNC_CLOSE = b"\x1e\n"
+
+SYNC_TIMEOUT = 60.0
+"""Seconds a `sync()` may take before it fails: it only bounds a failure (the drain thread is stuck)."""
+
+
+class _Pipe:
+    """One output pipe of the server process, drained by a thread, with a sync point.
+
+    The harness keeps a copy of the write end, so `sync()` can write a marker line into the same pipe and
+    wait until the drain thread has read it: everything the server wrote before that moment is then in
+    `text()`. The marker is cut out of the text (also when it landed in the middle of a line that another
+    server thread was writing). Once the server has exited, `close_writer()` gives the reader its EOF and
+    `sync()` just waits for that.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._read_fd, self._write_fd = os.pipe()
+        self.child_end = self._write_fd
+        """Give this to Popen as the child's stdout/stderr."""
+        self._writer_lock = threading.Lock()
+        self._writer_open = True
+        self._cond = threading.Condition()
+        self._chunks: list[str] = []
+        self._synced: set[int] = set()
+        self._eof = False
+        self._ids = itertools.count()
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._thread = threading.Thread(target=self._drain, name=f"drain-{name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _drain(self) -> None:
+        with open(self._read_fd, "rb", closefd=True) as stream:
+            for raw in iter(stream.readline, b""):
+                sync_id = None
+                if raw.endswith(_SYNC_CLOSE):
+                    at = raw.rfind(_SYNC_OPEN)
+                    if at >= 0:
+                        sync_id = int(raw[at + len(_SYNC_OPEN) : -len(_SYNC_CLOSE)])
+                        raw = raw[:at]
+                text = self._decoder.decode(raw)
+                with self._cond:
+                    if text:
+                        self._chunks.append(text)
+                    if sync_id is not None:
+                        self._synced.add(sync_id)
+                    self._cond.notify_all()
+        tail = self._decoder.decode(b"", final=True)
+        with self._cond:
+            if tail:
+                self._chunks.append(tail)
+            self._eof = True
+            self._cond.notify_all()
+
+    def _joined(self) -> str:
+        if len(self._chunks) > 1:
+            self._chunks[:] = ["".join(self._chunks)]
+        return self._chunks[0] if self._chunks else ""
+
+    def text(self) -> str:
+        """What the drain thread has read so far (without syncing)."""
+        with self._cond:
+            return self._joined()
+
+    def sync(self, timeout: float = SYNC_TIMEOUT) -> str:
+        """Everything written to the pipe before this call (and possibly a little more)."""
+        sync_id = next(self._ids)
+        with self._writer_lock:
+            if self._writer_open:
+                os.write(self._write_fd, _SYNC_OPEN + str(sync_id).encode() + _SYNC_CLOSE)
+            else:
+                sync_id = -1  # the server has exited and the writer is closed: everything ends at EOF
+        with self._cond:
+            if not self._cond.wait_for(lambda: sync_id in self._synced or self._eof, timeout):
+                raise RuntimeError(f"the {self.name} pipe of the provider server was not drained within {timeout} s")
+            self._synced.discard(sync_id)
+            return self._joined()
+
+    def wait_for(self, condition: Callable[[str], bool], timeout: float) -> str | None:
+        """Block until `condition(text)` holds (checked whenever data arrives); None at EOF or timeout."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._eof or condition(self._joined()), timeout)
+            text = self._joined()
+            return text if condition(text) else None
+
+    def close_writer(self) -> None:
+        """The server has exited: close our write end, so the reader gets EOF after the last byte."""
+        with self._writer_lock:
+            if self._writer_open:
+                self._writer_open = False
+                os.close(self._write_fd)
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    def discard(self) -> None:
+        """Close both ends of a pipe whose process never started (the drain thread was not started)."""
+        self.close_writer()
+        os.close(self._read_fd)
+
 
 class ProviderServer:
     """One `python -u -m pulumi.dynamic` process plus a gRPC client that behaves like the engine.
@@ -280,23 +390,29 @@ class ProviderServer:
         proc_env["PULUMI_PROJECT"] = project
         proc_env.pop("PULUMI_STACK", None)
         proc_env.update(env or {})
-        self._stderr: list[str] = []
-        self._stdout: list[str] = []
-        self._lock = threading.Lock()
+        self._stderr = _Pipe("stderr")
+        self._stdout = _Pipe("stdout")
         self._configured: tuple[bool, bool] | None = None  # (accept_secrets, supports_preview)
         self._config_lock = threading.Lock()
         self._provider_cache: dict[int, tuple[object, Any]] = {}
-        self._proc = subprocess.Popen(
-            [python, "-u", "-m", "pulumi.dynamic"],
-            cwd=self.cwd,
-            env=proc_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        try:
+            self._proc = subprocess.Popen(  # noqa: S603 (our interpreter, fixed arguments)
+                [python, "-u", "-m", "pulumi.dynamic"],
+                cwd=self.cwd,
+                env=proc_env,
+                stdin=subprocess.DEVNULL,
+                stdout=self._stdout.child_end,
+                stderr=self._stderr.child_end,
+            )
+        except BaseException:
+            self._stdout.discard()
+            self._stderr.discard()
+            raise
         self.pid = self._proc.pid
-        self._stderr_thread = threading.Thread(target=self._drain, args=(self._proc.stderr, self._stderr), daemon=True)
-        self._stderr_thread.start()
+        self._stdout.start()
+        self._stderr.start()
+        # When the server exits (killed by a test, crashed), close our write ends: the readers get their EOF.
+        threading.Thread(target=self._reap, name=f"reap-{self.pid}", daemon=True).start()
         try:
             self.port = self._read_port(start_timeout)
             self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}", options=_GRPC_CHANNEL_OPTIONS)
@@ -309,28 +425,26 @@ class ProviderServer:
 
     # -- lifecycle
 
-    def _drain(self, stream: Any, sink: list[str]) -> None:
-        for raw in iter(stream.readline, b""):
-            with self._lock:
-                sink.append(raw.decode("utf-8", "replace"))
-        stream.close()
+    def _reap(self) -> None:
+        self._proc.wait()
+        self._stdout.close_writer()
+        self._stderr.close_writer()
 
     def _read_port(self, timeout: float) -> int:
-        """The server's first stdout line is its port; later stdout (provider prints) is drained."""
-        first: list[bytes] = []
-        reader = threading.Thread(target=lambda: first.append(self._proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
-        reader.start()
-        reader.join(timeout)
-        line = first[0].decode().strip() if first else ""
+        """The server's first stdout line is its port; later stdout (provider prints) is kept apart."""
+        first = self._stdout.wait_for(lambda text: "\n" in text, timeout)
+        line = first.split("\n", 1)[0].strip() if first is not None else ""
         if not line.isdigit():
-            problem = f"no port line within {timeout:.0f} s" if reader.is_alive() else f"first stdout line was {line!r}"
-            self._proc.poll()
-            self._stderr_thread.join(1.0)
+            if first is not None:
+                problem = f"first stdout line was {line!r}"
+            elif self._proc.poll() is None:
+                problem = f"no port line within {timeout:.0f} s"
+            else:
+                problem = "it exited without printing its port"
             raise RuntimeError(
-                f"pulumi.dynamic server did not start ({problem}; exit code {self._proc.returncode}); "
+                f"pulumi.dynamic server did not start ({problem}; exit code {self._proc.poll()}); "
                 f"stderr:\n{self.stderr_text()}"
             )
-        threading.Thread(target=self._drain, args=(self._proc.stdout, self._stdout), daemon=True).start()
         return int(line)
 
     def close(self) -> None:
@@ -345,7 +459,10 @@ class ProviderServer:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait(5)
-        self._stderr_thread.join(2.0)
+        self._stdout.close_writer()  # (the reaper does it too; whoever comes first)
+        self._stderr.close_writer()
+        self._stdout.join(5.0)
+        self._stderr.join(5.0)
 
     def __enter__(self) -> ProviderServer:
         return self
@@ -355,28 +472,35 @@ class ProviderServer:
 
     # -- observation
 
-    def stderr_text(self, settle: float = 0.05) -> str:
-        """Everything the server wrote to stderr so far (the engine shows these lines as diagnostics).
+    def stderr_text(self) -> str:
+        """Everything the server wrote to stderr before this call (the engine shows these lines as diagnostics).
 
-        A thread drains the pipe, so lines written just before a call returned may not be read yet: wait
-        until nothing new arrived for ``settle`` seconds (bounded to 2 s) before answering.
+        Exact, not "probably all": a marker goes through the same pipe (see the module docstring), so every
+        line written by a call that has returned is included.
         """
-        deadline = time.monotonic() + 2.0
-        seen = -1
-        while True:
-            with self._lock:
-                count = len(self._stderr)
-            if count == seen or time.monotonic() > deadline:
-                break
-            seen = count
-            time.sleep(settle)
-        with self._lock:
-            return "".join(self._stderr)
+        return self._stderr.sync()
+
+    def wait_for_stderr(self, condition: str | Callable[[str], bool], timeout: float = 60.0, start: int = 0) -> str:
+        """Block until stderr (from offset `start`) contains `condition` (a string) or satisfies it (a predicate).
+
+        For lines a call writes while it is still running (progress during a wait); it returns as soon as the
+        drain thread has read the line. Raises AssertionError after `timeout` seconds, or if the server exits.
+        """
+
+        def holds(text: str) -> bool:
+            tail = text[start:]
+            return condition in tail if isinstance(condition, str) else condition(tail)
+
+        found = self._stderr.wait_for(holds, timeout)
+        if found is None:
+            tail = self._stderr.text()[start:][-2000:]
+            raise AssertionError(f"stderr did not show what was awaited within {timeout:g} s; it ends with:\n{tail}")
+        return found[start:]
 
     def stdout_text(self) -> str:
-        """Everything written to stdout after the port line (provider `print()` output)."""
-        with self._lock:
-            return "".join(self._stdout)
+        """Everything written to stdout after the port line (provider `print()` output), synced like stderr."""
+        text = self._stdout.sync()
+        return text.split("\n", 1)[1] if "\n" in text else ""
 
     def _proc_status(self, key: str) -> int:
         with open(f"/proc/{self.pid}/status", encoding="ascii") as status:

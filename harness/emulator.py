@@ -1,4 +1,4 @@
-"""Start and drive an emulator process for tests: the contract of /work/briefs/common.md.
+"""Start and drive an emulator process for tests and benchmarks: the contract of /work/briefs/common.md.
 
 `start_emulator(tmp_path, **flags)` runs `python -m emulator` on a free port and returns an `Emulator`
 handle (also a context manager). Flags are the CLI flags in snake_case, e.g. `startup_seconds=0.2`,
@@ -25,10 +25,12 @@ from typing import Any
 
 import httpx
 
+from harness.waiting import DEFAULT_TIMEOUT, wait_for
+
 DEMO_ACCESS_KEY_ID = "demo-access-key-id"
-DEMO_ACCESS_KEY_SECRET = "demo-access-key-secret"  # documented demo key of the emulator, not a secret
+DEMO_ACCESS_KEY_SECRET = "demo-access-key-secret"  # noqa: S105 (the documented demo key, not a secret)
 READY_PREFIX = "emulator listening on "
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class EmulatorStartError(RuntimeError):
@@ -64,11 +66,11 @@ class Emulator:
         return f"Emulator(url={self.url!r}, db={str(self.db)!r})"
 
     # -- process -----------------------------------------------------------------------------------
-    def start(self, timeout: float = 15.0) -> Emulator:
+    def start(self, timeout: float = DEFAULT_TIMEOUT) -> Emulator:
         command = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--db", str(self.db), *_cli_args(self.flags)]
         log = self.log.open("a")
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 (our interpreter, fixed arguments)
             command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
@@ -178,6 +180,21 @@ class Emulator:
         self._control("POST", f"/clusters/{cluster_id}/state", json={"state": state, "message": message})
 
     # -- clients -----------------------------------------------------------------------------------
+    def drop_idle_sdk_connections(self) -> None:
+        """Close the official SDK's pooled keep-alive connections to this emulator (call between tests).
+
+        The SDK keeps one `requests` session per host for the whole process (`DaraCore._sessions`), so its
+        connections outlive the test that opened them. One left idle past the server's keep-alive timeout
+        (uvicorn: 5 s) can be closed by the server just as the next request reuses it ("Remote end closed
+        connection without response"); a loaded machine widens that window. A test then starts with none.
+        """
+        from darabonba.core import DaraCore
+
+        prefix = f"http://{self.endpoint}:"
+        for key, session in list(DaraCore._sessions.items()):
+            if key.startswith(prefix):
+                session.close()  # idle connections closed; the session opens new ones when next used
+
     def sdk(self, **config: Any) -> Any:
         """The official SDK client pointed at this emulator (protocol HTTP, no retries)."""
         from alibabacloud_emr_serverless_spark20230808.client import Client
@@ -258,15 +275,17 @@ def start_emulator(tmp_path: Path, **flags: Any) -> Emulator:
 
 
 def wait_for_state(
-    emulator: Emulator, workspace_id: str, cluster_id: str, states: Iterable[str], timeout: float = 10.0
+    emulator: Emulator, workspace_id: str, cluster_id: str, states: Iterable[str], timeout: float = DEFAULT_TIMEOUT
 ) -> dict[str, Any]:
-    """Poll GetRayCluster (via the SDK) until the state is one of `states`; bounded by `timeout`."""
+    """Poll GetRayCluster (via the SDK) until the state is one of `states`; `timeout` only bounds a failure."""
     wanted = set(states)
     client = emulator.sdk()
-    deadline = time.monotonic() + timeout
-    while True:
-        body = client.get_ray_cluster(workspace_id, cluster_id).body.to_map()
-        if body.get("state") in wanted or time.monotonic() > deadline:
-            assert body.get("state") in wanted, f"{cluster_id} is {body.get('state')}, wanted {wanted}"
-            return dict(body)
-        time.sleep(0.05)
+    last: dict[str, Any] = {}
+
+    def reached() -> dict[str, Any] | None:
+        last.clear()
+        last.update(client.get_ray_cluster(workspace_id, cluster_id).body.to_map())
+        return dict(last) if last.get("state") in wanted else None
+
+    what = f"{cluster_id} to be {' or '.join(sorted(wanted))}"
+    return wait_for(reached, what, timeout, describe=lambda: f"last seen {last.get('state')}")
