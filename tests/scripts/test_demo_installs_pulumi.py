@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import sysconfig
-import time
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -25,9 +24,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: A promise to users ("within seconds": the installer gives up after 10 s without an answer), not a performance
-#: measurement: generous, so that a loaded CI machine does not make it flaky. Measured here: ~1 s refused, ~11 s silent.
-BOUND_SECONDS = 60
+#: Only a guard against a hang (the test fails instead of blocking CI). "Within seconds" is the installer's own
+#: rule (it gives up after 10 s without an answer), tested exactly in test_pulumi_cli.py; measured here: ~1 s
+#: when refused, ~11 s when the network is silent. No wall-time assertion: a loaded machine must not fail it.
+HANG_GUARD_SECONDS = 240
 NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", ".pulumi", ".pulumi-cli*", ".state", "__pycache__", "*.egg-info", ".*_cache", ".hypothesis"
 )
@@ -81,11 +81,9 @@ def test_demo_without_a_cli_and_without_network_stops_at_once_and_leaves_nothing
     proxies = {name: dead_proxy for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY")}
     env = {"PATH": path_without_pulumi(), "HOME": str(home), "NO_PROXY": "", "no_proxy": "", **proxies}
 
-    started = time.monotonic()
     result = subprocess.run(
-        ["bash", "scripts/demo"], cwd=checkout, env=env, capture_output=True, text=True, timeout=4 * BOUND_SECONDS
+        ["bash", "scripts/demo"], cwd=checkout, env=env, capture_output=True, text=True, timeout=HANG_GUARD_SECONDS
     )
-    elapsed = time.monotonic() - started
 
     if (checkout / ".pulumi-cli").exists():
         _stop_demo_emulator(checkout)
@@ -99,7 +97,6 @@ def test_demo_without_a_cli_and_without_network_stops_at_once_and_leaves_nothing
     assert "PulumiCommand.install" in line and "https://get.pulumi.com/install.sh" in line  # what it tried
     assert f"curl -fsSL https://get.pulumi.com | sh -s -- --version {version}" in line  # how to do it by hand
     assert "PULUMI_CLI=" in line
-    assert elapsed < BOUND_SECONDS, f"took {elapsed:.1f} s"
     # Nothing started, nothing half-written, nothing outside the project.
     assert not (checkout / ".state").exists(), "the emulator was started (or prepared) before the CLI was there"
     assert sorted(p.name for p in checkout.glob(".pulumi-cli*")) == []
