@@ -155,4 +155,9 @@ def over_budget(shares: Mapping[str, Capacity | None], budget: Decimal, key: str
     return text + " Lower replica, minReplica or maxReplica, or raise the budget."
 
 
-__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_of", "format_cu", "over_budget"]
+def format_delta(before: Decimal, after: Decimal) -> str:
+    """'+8', '-2', '+0': the change from ``before`` to ``after``, signed."""
+    return f"{'+' if after >= before else '-'}{format_cu(abs(after - before))}"
+
+
+__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_of", "format_cu", "format_delta", "over_budget"]

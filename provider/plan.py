@@ -21,10 +21,11 @@ on every preview and fail the check after every update. What was ignored, and wh
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,8 +64,10 @@ def _aliases(model: type[Any]) -> frozenset[str]:
 # replica, anything the service adds later) are never sent back.
 _HEAD_KEYS, _GROUP_KEYS, _GFT_KEYS = _aliases(HeadSpec), _aliases(WorkerGroup), _aliases(GftConfig)
 
-# Values that must not appear in diff lines: secret inputs, and env (environment variables often carry tokens).
-_HIDDEN = HIDDEN_KEYS
+
+def is_hidden(path: str) -> bool:
+    """A path whose value never appears in a line or a plan record: secret inputs, and env (often tokens)."""
+    return path.rsplit(".", 1)[-1] in HIDDEN_KEYS
 
 
 def _unique_sorted(value: Any) -> Any:
@@ -151,7 +154,7 @@ class FieldChange:
             return f"- {self.path}{drift}"
         if not self.reported and self.previous not in (None, MISSING):
             return f"~ {self.path} {self._from_last_applied()} (not reported by the service: from the last applied)"
-        if self.path.rsplit(".", 1)[-1] in _HIDDEN:
+        if is_hidden(self.path):
             return f"~ {self.path} changed (value hidden){drift}"
         if self.path == "extraParam" and self.live is not None and self.declared is not None:
             return f"~ extraParam {_json_changes(self.live, self.declared)}{drift}"
@@ -163,7 +166,7 @@ class FieldChange:
         return f"~ {self.path} live {live} -> {declared} (drift)"
 
     def _from_last_applied(self) -> str:
-        if self.path.rsplit(".", 1)[-1] in _HIDDEN:
+        if is_hidden(self.path):
             return "changed (value hidden)"
         if self.path == "extraParam":
             return _json_changes(self.previous, self.declared)
@@ -194,7 +197,7 @@ class Ignored:
     def describe(self) -> str:
         """e.g. "ignored headSpec.memory (live 8192Mi, declared 8Gi): the same value spelled differently"."""
         values: list[str] = []
-        hidden = self.path.rsplit(".", 1)[-1] in _HIDDEN
+        hidden = is_hidden(self.path)
         for side, value in (("live", self.live), ("declared", self.declared)):
             if value is not None:
                 values.append(f"{side} {'(hidden)' if hidden else _show(value)}")
@@ -256,6 +259,9 @@ class Plan:
     body: dict[str, Any]
     #: Live differences that are not changes, with the reason (declared fields only; see ``undeclared``).
     ignored: tuple[Ignored, ...] = ()
+    #: The cluster as it is after the update: live with every declared field laid over it the way the update
+    #: lays it (whole objects over their live namesakes; a replica the autoscaler owns stays live).
+    after: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -389,6 +395,8 @@ def _drift(previous_value: Any, live_value: Any, key: Key, previous: _View | Non
 class _Comparison:
     """Both sides of one comparison, kept so that the body is built from the same facts as the changes."""
 
+    #: ``declared.api_body()``, dumped once per comparison.
+    body: dict[str, Any]
     want: _View
     live: Mapping[str, Any]
     groups: dict[str, Mapping[str, Any]]
@@ -416,10 +424,11 @@ def _compare(
     previous declaration it is a change (send it, so that it is known to be applied), unless
     ``trust_unreported``: then it is taken as applied (the check after an update, the view for refresh).
     """
-    want = _View(declared.api_body())
+    body = declared.api_body()
+    want = _View(body)
     before = _View(previous.api_body()) if previous is not None else None
     groups = _live_groups(live)
-    cmp = _Comparison(want, live, groups, _autoscaling(want, live), [], [])
+    cmp = _Comparison(body, want, live, groups, _autoscaling(want, live), [], [])
     found: list[tuple[Key, Any, Any]] = []  # (key, live, declared)
 
     for key, wanted in want.leaves.items():
@@ -489,12 +498,12 @@ def _overlay(live: Any, declared: Mapping[str, Any], keys: frozenset[str]) -> di
     return base
 
 
-def _body(declared: RayClusterInputs, cmp: _Comparison, touched: set[str] | None = None) -> dict[str, Any]:
-    """Only the changed top-level keys; a changed nested object is sent whole (the live object with the declared
-    keys laid over it), because the API replaces a key's whole value: the whole headSpec, the whole workerSpec."""
-    touched = {key[0] for key, _ in cmp.changes} if touched is None else touched
+def _body(cmp: _Comparison, touched: Iterable[str]) -> dict[str, Any]:
+    """The ``touched`` top-level keys; a nested object is sent whole (the live object with the declared keys
+    laid over it), because the API replaces a key's whole value: the whole headSpec, the whole workerSpec."""
+    touched = set(touched)
     body: dict[str, Any] = {}
-    for field, value in declared.api_body().items():
+    for field, value in cmp.body.items():
         if field not in touched:
             continue
         if field == HEAD:
@@ -526,7 +535,9 @@ def plan_update(declared: RayClusterInputs, live: Mapping[str, Any], previous: R
     is known to be applied (adoption, state that no longer validates), and such fields are then sent.
     """
     cmp = _compare(declared, live, previous)
-    return Plan(tuple(change for _, change in cmp.changes), _body(declared, cmp), tuple(cmp.ignored))
+    changed = {key[0] for key, _ in cmp.changes}
+    after = {**live, **_body(cmp, touched=cmp.body)}  # every declared key, laid over live as the update lays it
+    return Plan(tuple(change for _, change in cmp.changes), _body(cmp, changed), tuple(cmp.ignored), after)
 
 
 def live_matches(declared: RayClusterInputs, live: Mapping[str, Any]) -> bool:
@@ -535,13 +546,6 @@ def live_matches(declared: RayClusterInputs, live: Mapping[str, Any]) -> bool:
     A field the service does not report cannot be checked, and counts as applied.
     """
     return not _compare(declared, live, None, trust_unreported=True).changes
-
-
-def effective_spec(declared: RayClusterInputs, live: Mapping[str, Any]) -> dict[str, Any]:
-    """The cluster as it is after an update: live, with every declared field laid over it the way the update
-    lays it (whole objects over their live namesakes; a replica the autoscaler owns stays live)."""
-    cmp = _compare(declared, live, None, trust_unreported=True)
-    return {**live, **_body(declared, cmp, touched=set(declared.api_body()))}
 
 
 def same_declaration(a: RayClusterInputs, b: RayClusterInputs) -> bool:
@@ -638,7 +642,7 @@ __all__ = [
     "Plan",
     "Reason",
     "declared_view",
-    "effective_spec",
+    "is_hidden",
     "live_matches",
     "plan_update",
     "render",

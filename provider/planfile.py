@@ -21,8 +21,8 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from provider.capacity import Capacity, format_cu
-from provider.plan import FieldChange
+from provider.capacity import Capacity, format_cu, format_delta
+from provider.plan import FieldChange, is_hidden
 from provider.spec import HIDDEN_KEYS
 
 PLAN_FILE_ENV = "RAY_CLUSTERS_PLAN_FILE"
@@ -53,7 +53,7 @@ def record(
 
 
 def _change(change: FieldChange) -> dict[str, Any]:
-    hidden = change.path.rsplit(".", 1)[-1] in HIDDEN_KEYS
+    hidden = is_hidden(change.path)
     return {
         "path": change.path,
         "live": HIDDEN if hidden and change.live is not None else _scrubbed(change.live),
@@ -94,9 +94,7 @@ def capacity_line(before: Capacity | None, after: Capacity | None) -> str:
         return text + (f"; with autoscaling up to {format_cu(after.cu_max)} CU" if after.cu_max != after.cu else "")
     if after is None:
         return f"capacity {format_cu(before.cu)} -> ? CU (sizes known only after apply)"
-    delta = after.cu - before.cu
-    sign = "+" if delta >= 0 else "-"
-    text = f"capacity {format_cu(before.cu)} -> {format_cu(after.cu)} CU ({sign}{format_cu(abs(delta))})"
+    text = f"capacity {format_cu(before.cu)} -> {format_cu(after.cu)} CU ({format_delta(before.cu, after.cu)})"
     if after.cu_max != after.cu or before.cu_max != before.cu:
         text += f"; with autoscaling up to {format_cu(after.cu_max)} CU (was {format_cu(before.cu_max)})"
     return text

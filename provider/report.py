@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from provider.capacity import ZERO, Capacity, format_cu
+from provider.capacity import ZERO, Capacity, format_cu, format_delta
 
 NOTHING = "No Ray cluster changes: nothing was planned."
 
@@ -94,7 +94,7 @@ def _cu(before: Capacity | None, after: Capacity | None, attribute: str) -> str:
         return format_cu(new)
     delta = ""
     if old is not None and new is not None:
-        delta = f" ({'+' if new >= old else '-'}{format_cu(abs(new - old))})"
+        delta = f" ({format_delta(old, new)})"
     return f"{format_cu(old)} → {format_cu(new)}{delta}"
 
 

@@ -36,7 +36,7 @@ from provider.concurrency import widen_server_pool
 from provider.credentials import ClientSettings
 from provider.lifecycle import ClusterLifecycle, restart_due
 from provider.models import ClusterState, RayClusterDetail
-from provider.plan import FieldChange, declared_view, effective_spec, plan_update, same_declaration, undeclared
+from provider.plan import FieldChange, declared_view, plan_update, same_declaration, undeclared
 from provider.spec import DEFAULT_TIMEOUTS, Failure, RayClusterInputs, check_inputs
 
 PROVIDER_KEY = "__provider"
@@ -269,7 +269,7 @@ class RayClusterProvider(ResourceProvider):
         # that the option reaches the outputs; so are inputs the live cluster already matches.
         inputs_changed = previous is None or not same_declaration(previous, declared)
         changed = not plan.empty or run_state_change or inputs_changed
-        before, after = capacity_of(live_body), capacity_of(effective_spec(declared, live_body))
+        before, after = capacity_of(live_body), capacity_of(plan.after)
         _planned(label, declared.name, id_, "update" if changed else "none", plan.changes, before, after)
         return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
 
@@ -322,14 +322,15 @@ class RayClusterProvider(ResourceProvider):
     def _run_state_note(label: str, declared: RayClusterInputs, live: RayClusterDetail) -> bool:
         """Report a run state that differs from the declared one; True when the update must act on it."""
         desired = declared.desired_state
-        if restart_due(declared, live) and live.state == ClusterState.RUNNING:
-            _say(f"{label}: ~ restart: configuration changes are pending (modified); restartOnPendingChanges restarts")
-            return True
         if restart_due(declared, live):
-            _say(
-                f"{label}: ~ state {live.state} -> Running: a restart to apply pending changes was cut short after "
-                "its Stop; it will be finished (set desiredState: Stopped to keep the cluster stopped)"
-            )
+            if live.state == ClusterState.RUNNING:
+                pending = "configuration changes are pending (modified)"
+                _say(f"{label}: ~ restart: {pending}; restartOnPendingChanges restarts")
+            else:
+                _say(
+                    f"{label}: ~ state {live.state} -> Running: a restart to apply pending changes was cut short "
+                    "after its Stop; it will be finished (set desiredState: Stopped to keep the cluster stopped)"
+                )
             return True
         if desired is not None and live.state in (ClusterState.RUNNING, ClusterState.STOPPED) and live.state != desired:
             _say(f"{label}: ~ state {live.state} -> {desired}")
