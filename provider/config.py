@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from provider.normalize import compact_json
+from provider.normalize import compact_json, normalize_bool
 from provider.spec import SECRET_INPUT_PATHS, RayClusterInputs, check_inputs
 
 #: Stack config key names (the cluster key is in the project's namespace).
@@ -208,11 +208,10 @@ class _EntryParser:
 
 def parse_flag(value: Any) -> bool | None:
     """true/false, or the words "true"/"false" (stack config values may arrive as text); None for anything else."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
+    try:
+        return normalize_bool(value)  # the rule spec applies to boolean inputs
+    except ValueError:
+        return None
 
 
 #: Says where a failing property was set, e.g. "set in the base, Pulumi.yaml clusterBase"; None: the stack file.

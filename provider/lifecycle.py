@@ -164,7 +164,7 @@ class ClusterLifecycle:
         often this stack's own cluster, created by an ``up`` that was cut short before Pulumi recorded it
         (Ctrl-C, a killed CI job): creating again would leave two. One ListRayCluster (every page) per create.
         """
-        namesakes = [summary for summary in self._api.list(inputs.workspace_id) if summary.name == inputs.name]
+        namesakes = self._namesakes(inputs)
         if not namesakes:
             return
         found = "; ".join(_describe_summary(summary) for summary in namesakes)
@@ -201,12 +201,12 @@ class ClusterLifecycle:
                 self._sleep(pause)
         raise AssertionError("unreachable")
 
+    def _namesakes(self, inputs: RayClusterInputs) -> list[RayClusterSummary]:
+        """The workspace's clusters named like ``inputs`` (ListRayCluster, every page)."""
+        return [summary for summary in self._api.list(inputs.workspace_id) if summary.name == inputs.name]
+
     def _find_created(self, inputs: RayClusterInputs, sent_at_ms: int) -> str | None:
-        candidates = [
-            summary
-            for summary in self._api.list(inputs.workspace_id)
-            if summary.name == inputs.name and (summary.create_time or 0) >= sent_at_ms - CLOCK_SKEW_MS
-        ]
+        candidates = [c for c in self._namesakes(inputs) if (c.create_time or 0) >= sent_at_ms - CLOCK_SKEW_MS]
         if len(candidates) > 1:
             ids = ", ".join(sorted(c.cluster_id or "?" for c in candidates))
             raise ClusterOperationError(
@@ -264,11 +264,14 @@ class ClusterLifecycle:
                 f"{inputs.name} ({cluster_id}): UpdateRayCluster was accepted but the cluster still differs: "
                 f"{lines}. The next `pulumi up` retries from the live state."
             )
-        if restart_due(inputs, live) and live.state == RUNNING:
-            live = self.restart(inputs, cluster_id)
-        elif restart_due(inputs, live):
-            self._progress(f"{inputs.name} ({cluster_id}): finishing a restart for pending changes that was cut short")
-            live = self._switch(inputs, cluster_id, RUNNING)
+        if restart_due(inputs, live):
+            if live.state == RUNNING:
+                live = self.restart(inputs, cluster_id)
+            else:  # stopped by a restart that was cut short: finish it
+                self._progress(
+                    f"{inputs.name} ({cluster_id}): finishing a restart for pending changes that was cut short"
+                )
+                live = self._switch(inputs, cluster_id, RUNNING)
         return UpdateOutcome(self._apply_run_state(inputs, live), plan)
 
     def restart(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:

@@ -41,9 +41,13 @@ def project_config(root: Path) -> tuple[str, dict[str, Any]]:
     return project, config
 
 
+def _stack_dir(root: Path) -> Path:
+    """Where the stack files are: ``stackConfigDir`` of Pulumi.yaml, else beside it."""
+    return root / (_yaml(root / "Pulumi.yaml").get("stackConfigDir") or ".")
+
+
 def stack_file(root: Path, stack: str) -> Path:
-    directory = _yaml(root / "Pulumi.yaml").get("stackConfigDir") or "."
-    return root / directory / f"Pulumi.{stack}.yaml"
+    return _stack_dir(root) / f"Pulumi.{stack}.yaml"
 
 
 def stack_config(root: Path, stack: str) -> dict[str, Any]:
@@ -58,8 +62,7 @@ def stack_config(root: Path, stack: str) -> dict[str, Any]:
 
 def stacks(root: Path) -> list[str]:
     """The stacks that have a file."""
-    directory = root / (_yaml(root / "Pulumi.yaml").get("stackConfigDir") or ".")
-    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in directory.glob("Pulumi.*.yaml"))
+    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in _stack_dir(root).glob("Pulumi.*.yaml"))
 
 
 __all__ = ["project_config", "stack_config", "stack_file", "stacks"]
