@@ -12,8 +12,10 @@ from typing import Any
 
 import pulumi
 
-from provider.capacity import capacity_of, over_budget
-from provider.config import (
+from provider.core.capacity import capacity_of, over_budget
+from provider.resource import RayCluster, RayClusterArgs
+from provider.schema.spec import SECRET_OUTPUTS
+from provider.stack.config import (
     CLUSTERS_KEY,
     RESOURCE_OPTION_KEYS,
     WORKSPACE_KEY,
@@ -24,9 +26,7 @@ from provider.config import (
     parse_flag,
     with_redis_password,
 )
-from provider.inherit import BASE_FILE, BASE_KEY, effective_clusters, origin
-from provider.resource import RayCluster, RayClusterArgs
-from provider.spec import SECRET_OUTPUTS
+from provider.stack.inherit import BASE_FILE, BASE_KEY, effective_clusters, origin
 
 #: Optional stack config: the most compute units the stack's clusters may grow to (their autoscaling maximum).
 BUDGET_KEY = "capacityBudgetCu"

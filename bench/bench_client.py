@@ -30,10 +30,10 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
-from provider.api import RayClusterApi  # noqa: E402
-from provider.credentials import Credentials, StaticCredentials  # noqa: E402
-from provider.retry import RetryPolicy  # noqa: E402
-from provider.signing import AcsSigner  # noqa: E402
+from provider.client.api import RayClusterApi  # noqa: E402
+from provider.client.credentials import Credentials, StaticCredentials  # noqa: E402
+from provider.client.retry import RetryPolicy  # noqa: E402
+from provider.client.signing import AcsSigner  # noqa: E402
 
 AK, SK = "demo-access-key-id", "demo-access-key-secret"  # the emulator's documented demo keys
 WS = "w-d2d82aa09155"

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from bench import WORKSPACE, Row, cluster_inputs, row
 from harness.emulator import start_emulator
-from provider.api import RayClusterApi
-from provider.credentials import ClientSettings
-from provider.lifecycle import ClusterLifecycle
-from provider.spec import check_inputs
+from provider.client.api import RayClusterApi
+from provider.client.credentials import ClientSettings
+from provider.core.lifecycle import ClusterLifecycle
+from provider.schema.spec import check_inputs
 
 NAME = "lookup"
 

@@ -32,8 +32,8 @@ class GetOnlyProvider(ResourceProvider):
     """
 
     def configure(self, req: ConfigureRequest) -> None:
-        from provider.api import RayClusterApi
-        from provider.credentials import Credentials, StaticCredentials
+        from provider.client.api import RayClusterApi
+        from provider.client.credentials import Credentials, StaticCredentials
 
         keys = Credentials(str(req.config.get("alicloud:accessKey")), str(req.config.get("alicloud:secretKey")))
         self._api = RayClusterApi(str(req.config.get("emr:endpoint")), StaticCredentials(keys), trust_env=False)
@@ -45,8 +45,8 @@ class GetOnlyProvider(ResourceProvider):
 
 def _get_latency_ms(emulator: Any, cluster_id: str, n: int) -> float:
     """Median GetRayCluster round trip of our client alone (what Diff has to spend on the API)."""
-    from provider.api import RayClusterApi
-    from provider.credentials import Credentials, StaticCredentials
+    from provider.client.api import RayClusterApi
+    from provider.client.credentials import Credentials, StaticCredentials
 
     credentials = StaticCredentials(Credentials(emulator.access_key_id, emulator.access_key_secret))
     samples = []

@@ -13,8 +13,8 @@ import timeit
 from typing import Any
 
 from bench import Row, row
-from provider.plan import plan_update
-from provider.spec import check_inputs
+from provider.core.plan import plan_update
+from provider.schema.spec import check_inputs
 
 NAME = "plan"
 

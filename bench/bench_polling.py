@@ -39,9 +39,9 @@ class Wait:
 
 
 def _policies() -> dict[str, Any]:
-    from provider.lifecycle import POLL_MIN_DELAY
-    from provider.spec import Timeouts
-    from provider.waiter import WaitPolicy
+    from provider.core.lifecycle import POLL_MIN_DELAY
+    from provider.core.waiter import WaitPolicy
+    from provider.schema.spec import Timeouts
 
     timeout = Timeouts().create
     return {
@@ -52,7 +52,7 @@ def _policies() -> dict[str, Any]:
 
 def _simulate_once(running_at: float, policy: Any) -> tuple[float, int]:
     """(lag, polls) of one wait on a fake clock for a cluster that turns Running at `running_at`."""
-    from provider.waiter import wait_until
+    from provider.core.waiter import wait_until
 
     now = 0.0
     polls = 0
@@ -90,8 +90,8 @@ def _on_emulator(
     emulator: Any, startup_s: float, wait: Callable[[Any, str], None], create: Callable[[Any], str]
 ) -> Wait:
     """Create on the emulator, wait with `wait`; lag = return time - (the emulator's start time + startup)."""
-    from provider.api import RayClusterApi
-    from provider.credentials import Credentials, StaticCredentials
+    from provider.client.api import RayClusterApi
+    from provider.client.credentials import Credentials, StaticCredentials
 
     emulator.reset(clusters=True)
     emulator.configure(startupSeconds=startup_s)
@@ -109,8 +109,8 @@ def _on_emulator(
 
 def _ours_real(emulator: Any, startup_s: float) -> Wait:
     """The real ClusterLifecycle.create: CreateRayCluster, then its own wait for Running."""
-    from provider.lifecycle import ClusterLifecycle
-    from provider.spec import check_inputs
+    from provider.core.lifecycle import ClusterLifecycle
+    from provider.schema.spec import check_inputs
 
     inputs, _ = check_inputs(cluster_inputs())
     assert inputs is not None
@@ -124,8 +124,8 @@ def _ours_real(emulator: Any, startup_s: float) -> Wait:
 
 
 def _fixed_real(emulator: Any, startup_s: float) -> Wait:
-    from provider.spec import check_inputs
-    from provider.waiter import wait_until
+    from provider.core.waiter import wait_until
+    from provider.schema.spec import check_inputs
 
     inputs, _ = check_inputs(cluster_inputs())
     assert inputs is not None
@@ -139,7 +139,7 @@ def _fixed_real(emulator: Any, startup_s: float) -> Wait:
 
 
 def _rows(source: str, startup_s: float, ours: Wait, fixed: Wait) -> list[Row]:
-    from provider.lifecycle import POLL_MIN_DELAY
+    from provider.core.lifecycle import POLL_MIN_DELAY
 
     bound = min(max(0.1 * startup_s, POLL_MIN_DELAY), _policies()["ours"].max_delay)
     label = f"{source}, startup {startup_s:g} s"

@@ -171,15 +171,15 @@ def _measure(emulator: Any, proxy: CountingProxy, step: Callable[[], Any]) -> tu
 
 
 def _api(emulator: Any, url: str) -> Any:
-    from provider.api import RayClusterApi
-    from provider.credentials import Credentials, StaticCredentials
+    from provider.client.api import RayClusterApi
+    from provider.client.credentials import Credentials, StaticCredentials
 
     credentials = StaticCredentials(Credentials(emulator.access_key_id, emulator.access_key_secret))
     return RayClusterApi(url, credentials, trust_env=False)
 
 
 def _body(props: dict[str, Any]) -> dict[str, Any]:
-    from provider.spec import check_inputs
+    from provider.schema.spec import check_inputs
 
     inputs, failures = check_inputs(props)
     if inputs is None:

@@ -29,15 +29,16 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pydantic.alias_generators import to_snake
 
-from provider import planfile, spec
-from provider.api import RayClusterApi
-from provider.capacity import Capacity, capacity_of
+from provider.client.api import RayClusterApi
+from provider.client.credentials import ClientSettings
 from provider.concurrency import widen_server_pool
-from provider.credentials import ClientSettings
-from provider.lifecycle import ClusterLifecycle, restart_due
-from provider.models import ClusterState, RayClusterDetail
-from provider.plan import FieldChange, declared_view, plan_update, same_declaration, undeclared
-from provider.spec import DEFAULT_TIMEOUTS, Failure, RayClusterInputs, check_inputs
+from provider.core.capacity import Capacity, capacity_of
+from provider.core.lifecycle import ClusterLifecycle, restart_due
+from provider.core.plan import FieldChange, declared_view, plan_update, same_declaration, undeclared
+from provider.reporting import planfile
+from provider.schema import spec
+from provider.schema.models import ClusterState, RayClusterDetail
+from provider.schema.spec import DEFAULT_TIMEOUTS, Failure, RayClusterInputs, check_inputs
 
 PROVIDER_KEY = "__provider"
 #: Set to 1 to have each Diff also print what it ignored on purpose, and why.

@@ -15,9 +15,10 @@ import pytest
 
 from harness.emulator import Emulator
 from harness.waiting import wait_for
-from provider.api import RayClusterApi
-from provider.credentials import ClientSettings, Credentials, StaticCredentials
-from provider.errors import (
+from provider.client.api import RayClusterApi
+from provider.client.credentials import ClientSettings, Credentials, StaticCredentials
+from provider.client.retry import RetryPolicy
+from provider.schema.errors import (
     AmbiguousCreateError,
     ApiError,
     AuthError,
@@ -28,8 +29,7 @@ from provider.errors import (
     ThrottledError,
     TransportError,
 )
-from provider.models import ClusterState, RayClusterDetail
-from provider.retry import RetryPolicy
+from provider.schema.models import ClusterState, RayClusterDetail
 
 WS = "w-d2d82aa09155"
 HOUR = 3600

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from provider.credentials import (
+from provider.client.credentials import (
     ClientSettings,
     Credentials,
     DefaultChainCredentials,
@@ -19,7 +19,7 @@ from provider.credentials import (
     resolve_credentials,
     resolve_endpoint,
 )
-from provider.errors import CredentialsError, EndpointError
+from provider.schema.errors import CredentialsError, EndpointError
 
 SECRET = "s3cr3t-value-never-shown"
 TOKEN = "sts-token-never-shown"
@@ -135,8 +135,8 @@ def test_missing_credentials_names_every_place(tmp_path: Path) -> None:
     }
     script = textwrap.dedent(
         """
-        from provider.credentials import ClientSettings, resolve_credentials
-        from provider.errors import CredentialsError
+        from provider.client.credentials import ClientSettings, resolve_credentials
+        from provider.schema.errors import CredentialsError
         try:
             resolve_credentials(ClientSettings()).get()
         except CredentialsError as exc:
@@ -242,7 +242,7 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
 
 
 def test_the_client_constructor_refuses_plain_http_off_loopback_too() -> None:
-    from provider.api import RayClusterApi
+    from provider.client.api import RayClusterApi
 
     with pytest.raises(EndpointError, match="plain http"):
         RayClusterApi("http://203.0.113.5:80", StaticCredentials(Credentials("a", "b")))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from provider import models, spec
-from provider.models import ClusterState, RayClusterDetail, RayClusterList
-from provider.spec import API_FIELDS, READ_ONLY, RayClusterInputs
+from provider.schema import models, spec
+from provider.schema.models import ClusterState, RayClusterDetail, RayClusterList
+from provider.schema.spec import API_FIELDS, READ_ONLY, RayClusterInputs
 
 GET_BODY = {
     "requestId": "DD6B1B2A-5837-5237-ABE4-FF0C8944",

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from provider.api import REQUEST_LOG_ENV, RayClusterApi
-from provider.credentials import Credentials, StaticCredentials
-from provider.retry import RetryPolicy
+from provider.client.api import REQUEST_LOG_ENV, RayClusterApi
+from provider.client.credentials import Credentials, StaticCredentials
+from provider.client.retry import RetryPolicy
 
 SECRET = "s3cr3t-access-key-secret"
 TOKEN = "sts-token-value-1234"

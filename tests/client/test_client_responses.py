@@ -12,10 +12,11 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from provider import answers
-from provider.api import RayClusterApi
-from provider.credentials import Credentials, StaticCredentials
-from provider.errors import (
+from provider.client import answers
+from provider.client.api import RayClusterApi
+from provider.client.credentials import Credentials, StaticCredentials
+from provider.client.retry import RetryPolicy
+from provider.schema.errors import (
     AmbiguousCreateError,
     ApiError,
     AuthError,
@@ -25,7 +26,6 @@ from provider.errors import (
     ServerError,
     ThrottledError,
 )
-from provider.retry import RetryPolicy
 
 SECRET = "mock-secret-abcdef"
 FAST = RetryPolicy(max_attempts=3, initial=0.001, cap=0.002, deadline=5.0)

@@ -23,8 +23,8 @@ import pytest
 from alibabacloud_tea_openapi.utils import Utils as SdkUtils
 from darabonba.url import Url as DaraURL
 
-from provider.credentials import Credentials, StaticCredentials
-from provider.signing import EMPTY_SHA256, AcsSigner, authorization, percent_encode
+from provider.client.credentials import Credentials, StaticCredentials
+from provider.client.signing import EMPTY_SHA256, AcsSigner, authorization, percent_encode
 
 AK = "demo-access-key-id"
 SK = "demo-access-key-secret"

@@ -13,7 +13,7 @@ from alibabacloud_emr_serverless_spark20230808 import models as sdk
 from alibabacloud_tea_openapi import models as open_api_models
 
 from harness.emulator import Emulator, wait_for_state
-from provider.models import RayClusterDetail, RayClusterSummary
+from provider.schema.models import RayClusterDetail, RayClusterSummary
 from tests.contract import documented
 from tests.contract.sdk_answers import AnswerKeepingClient
 

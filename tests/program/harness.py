@@ -21,9 +21,9 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from provider.inherit import effective_clusters
-from provider.spec import OUTPUTS
-from provider.stackfiles import stack_config
+from provider.schema.spec import OUTPUTS
+from provider.stack.files import stack_config
+from provider.stack.inherit import effective_clusters
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "__main__.py"

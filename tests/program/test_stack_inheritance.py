@@ -10,10 +10,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from provider import stackspec
-from provider.config import StackConfigError
-from provider.inherit import effective_clusters
-from provider.stackfiles import stacks
+from provider.stack import show as stackspec
+from provider.stack.config import StackConfigError
+from provider.stack.files import stacks
+from provider.stack.inherit import effective_clusters
 from tests.program.harness import PROJECT, ROOT, ProgramRun, effective, load_stack_config
 
 BEFORE = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "stack_specs_before_base.json").read_text())

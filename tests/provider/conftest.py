@@ -13,9 +13,9 @@ import pytest
 
 from harness.emulator import Emulator
 from harness.engine import ProviderServer
-from provider.api import REQUEST_LOG_ENV
+from provider.client.api import REQUEST_LOG_ENV
 from provider.resource import RayClusterProvider
-from provider.spec import OUTPUTS
+from provider.schema.spec import OUTPUTS
 from tests.contract.recording import Recorder
 from tests.provider.backends import (
     Backend,

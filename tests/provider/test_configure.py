@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provider.credentials import ClientSettings, resolve_endpoint
+from provider.client.credentials import ClientSettings, resolve_endpoint
 from provider.resource import settings_from_config
 
 

@@ -17,7 +17,7 @@ import pytest
 from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
 
 from harness.emulator import Emulator
-from provider import report
+from provider.reporting import report
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
 from tests.reliability.helpers import StderrMark, private_engine
 

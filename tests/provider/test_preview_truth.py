@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.emulator import Emulator
-from provider.spec import check_inputs
+from provider.schema.spec import check_inputs
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
 from tests.reliability.helpers import StderrMark, applied_writes, private_engine
 from tests.support.strategies import noop_rewrites, specs

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from harness.emulator import Emulator
-from provider.config import parse_clusters
-from provider.stackfiles import stacks
+from provider.stack.config import parse_clusters
+from provider.stack.files import stacks
 from tests.program.harness import effective, load_stack_config
 from tests.provider.conftest import ROOT, Engine
 

@@ -7,16 +7,20 @@ the live twin is created in the emulator with the same spec, through the officia
 
 from __future__ import annotations
 
+import base64
 import json
+import pickletools
 from pathlib import Path
 from typing import Any
 
+import dill
 import pytest
 from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
 
 from harness.emulator import Emulator, wait_for_state
-from harness.engine import Secret
-from provider.spec import check_inputs
+from harness.engine import ProviderServer, Secret
+from provider.resource import RayClusterProvider
+from provider.schema.spec import check_inputs
 from tests.provider.conftest import WORKSPACE, Engine
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "state_v0_1_0.json"
@@ -81,3 +85,19 @@ def test_old_state_updates_with_a_minimal_body_and_deletes(engine: Engine, emula
     assert new_outputs["description"] == "changed after the upgrade"
     engine.destroy(cluster_id, outputs)  # the old outputs, as a destroy right after the upgrade sends them
     assert emulator.clusters() == []
+
+
+def test_the_pickled_provider_path_is_frozen() -> None:
+    """Users' state pickles `provider.resource.RayClusterProvider`: the stored blob still loads, a new one names it.
+
+    Moving the class (or renaming the package) would make every stored `__provider` fail to unpickle, and every
+    resource fail to preview or destroy.
+    """
+
+    stored = json.loads(FIXTURE.read_text())["inputs"]["__provider"]
+    assert isinstance(dill.loads(base64.b64decode(stored)), RayClusterProvider)
+
+    blob = base64.b64decode(ProviderServer.serialized_provider(RayClusterProvider()))
+    names = [arg for op, arg, _ in pickletools.genops(blob) if op.name in ("SHORT_BINUNICODE", "BINUNICODE")]
+    assert names[:2] == ["provider.resource", "RayClusterProvider"], names
+    assert isinstance(dill.loads(blob), RayClusterProvider)

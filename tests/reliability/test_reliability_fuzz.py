@@ -22,8 +22,8 @@ from schemathesis.checks import not_a_server_error
 
 from emulator.app import create_fastapi
 from harness.emulator import Emulator, sdk_signed_headers
-from provider.api import RayClusterApi
-from provider.errors import AuthError
+from provider.client.api import RayClusterApi
+from provider.schema.errors import AuthError
 
 
 def api_schema() -> dict[str, Any]:
@@ -92,7 +92,7 @@ def test_emulator_serves_the_schema_that_is_fuzzed(emulator: Emulator) -> None:
 
 
 def test_wrong_secret_is_refused_and_nothing_applied(emulator: Emulator) -> None:
-    from provider.credentials import Credentials, StaticCredentials
+    from provider.client.credentials import Credentials, StaticCredentials
 
     creds = StaticCredentials(Credentials(emulator.access_key_id, "not-the-secret"))
     with RayClusterApi(emulator.url, creds) as api, pytest.raises(AuthError) as refused:

@@ -16,11 +16,11 @@ import pytest
 
 from harness.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 from harness.engine import ProviderError
-from provider.api import RayClusterApi
-from provider.credentials import ClientSettings
-from provider.errors import MalformedResponseError, ServerError
-from provider.retry import RetryPolicy
-from provider.spec import OUTPUTS
+from provider.client.api import RayClusterApi
+from provider.client.credentials import ClientSettings
+from provider.client.retry import RetryPolicy
+from provider.schema.errors import MalformedResponseError, ServerError
+from provider.schema.spec import OUTPUTS
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
 from tests.reliability.fake_api import NOT_FOUND, Answer, FakeApi, Seen, always
 from tests.reliability.helpers import private_engine

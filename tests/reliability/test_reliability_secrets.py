@@ -23,10 +23,10 @@ import pytest
 
 from harness.emulator import Emulator
 from harness.engine import ProviderError, Secret
-from provider.api import RayClusterApi
-from provider.credentials import ClientSettings
-from provider.errors import EndpointError, TransportError
+from provider.client.api import RayClusterApi
+from provider.client.credentials import ClientSettings
 from provider.resource import RayClusterProvider
+from provider.schema.errors import EndpointError, TransportError
 from tests.provider.conftest import WORKSPACE, Engine, small_cluster
 from tests.reliability.fake_api import Answer, FakeApi, Seen
 from tests.reliability.helpers import StderrMark, private_engine, sts_config

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from provider.capacity import Capacity, capacity_of, format_cu
+from provider.core.capacity import Capacity, capacity_of, format_cu
 
 
 def head(cpu: Any = "4", memory: Any = "16Gi", **more: Any) -> dict[str, Any]:

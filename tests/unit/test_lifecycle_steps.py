@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from provider.errors import AmbiguousCreateError, AuthError, InvalidParameterError, NotFoundError
-from provider.lifecycle import CLOCK_SKEW_MS, CREATE_ATTEMPTS, ClusterLifecycle, ClusterOperationError
-from provider.models import RayClusterDetail, RayClusterSummary
-from provider.spec import RayClusterInputs, check_inputs
+from provider.core.lifecycle import CLOCK_SKEW_MS, CREATE_ATTEMPTS, ClusterLifecycle, ClusterOperationError
+from provider.schema.errors import AmbiguousCreateError, AuthError, InvalidParameterError, NotFoundError
+from provider.schema.models import RayClusterDetail, RayClusterSummary
+from provider.schema.spec import RayClusterInputs, check_inputs
 
 WORKSPACE = "w-1"
 

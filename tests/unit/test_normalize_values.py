@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provider.normalize import (
+from provider.schema.normalize import (
     lenient,
     normalize_bool,
     normalize_cpu,

@@ -7,7 +7,7 @@ import dataclasses
 from pydantic.alias_generators import to_snake
 
 from provider.resource import SECRET_OUTPUTS, RayCluster, RayClusterArgs
-from provider.spec import OUTPUTS, SECRET_INPUT_PATHS, RayClusterInputs
+from provider.schema.spec import OUTPUTS, SECRET_INPUT_PATHS, RayClusterInputs
 
 
 def test_args_have_exactly_the_declared_inputs_under_their_wire_names() -> None:

@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from provider.plan import declared_view, plan_update
-from provider.spec import API_FIELDS, RayClusterInputs, check_inputs
+from provider.core.plan import declared_view, plan_update
+from provider.schema.spec import API_FIELDS, RayClusterInputs, check_inputs
 from tests.support.strategies import specs
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from provider.plan import MISSING, FieldChange, declared_view, live_matches, plan_update
-from provider.spec import RayClusterInputs, check_inputs
+from provider.core.plan import MISSING, FieldChange, declared_view, live_matches, plan_update
+from provider.schema.spec import RayClusterInputs, check_inputs
 
 
 def inputs(**fields: Any) -> RayClusterInputs:

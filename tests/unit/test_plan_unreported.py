@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from provider.plan import Reason, live_matches, plan_update, same_declaration, undeclared
-from provider.spec import RayClusterInputs, check_inputs
+from provider.core.plan import Reason, live_matches, plan_update, same_declaration, undeclared
+from provider.schema.spec import RayClusterInputs, check_inputs
 
 
 def inputs(**fields: Any) -> RayClusterInputs:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from provider.spec import API_FIELDS, DEFAULT_TIMEOUTS, RayClusterInputs, check_inputs
+from provider.schema.spec import API_FIELDS, DEFAULT_TIMEOUTS, RayClusterInputs, check_inputs
 from tests.unit.invalid_specs import INVALID_SPECS, InvalidSpec, valid_props
 
 # Pydantic's stock phrases: a reason made only of these does not tell a person what to do.
@@ -99,7 +99,7 @@ def test_api_body_is_exactly_a_create_body() -> None:
 
 
 def test_wire_names_are_the_api_names() -> None:
-    from provider.spec import HeadSpec, WorkerGroup
+    from provider.schema.spec import HeadSpec, WorkerGroup
 
     head = {info.alias for info in HeadSpec.model_fields.values()}
     group = {info.alias for info in WorkerGroup.model_fields.values()}

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from provider.waiter import WaitFailed, WaitPolicy, WaitTimeout, wait_until
+from provider.core.waiter import WaitFailed, WaitPolicy, WaitTimeout, wait_until
 
 
 class FakeClock:

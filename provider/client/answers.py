@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import httpx
 import pydantic
 
-from .errors import (
+from provider.schema.errors import (
     ApiError,
     AuthError,
     InvalidParameterError,

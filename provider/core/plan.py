@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from provider.normalize import (
+from provider.schema.normalize import (
     lenient,
     normalize_bool,
     normalize_cpu,
@@ -38,7 +38,7 @@ from provider.normalize import (
     normalize_whole_number,
     parse_json,
 )
-from provider.spec import API_FIELDS, HIDDEN_KEYS, GftConfig, HeadSpec, RayClusterInputs, WorkerGroup
+from provider.schema.spec import API_FIELDS, HIDDEN_KEYS, GftConfig, HeadSpec, RayClusterInputs, WorkerGroup
 
 Key = tuple[str, ...]
 

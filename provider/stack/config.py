@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from provider.normalize import compact_json, normalize_bool
-from provider.spec import SECRET_INPUT_PATHS, RayClusterInputs, check_inputs
+from provider.schema.normalize import compact_json, normalize_bool
+from provider.schema.spec import SECRET_INPUT_PATHS, RayClusterInputs, check_inputs
 
 #: Stack config key names (the cluster key is in the project's namespace).
 CLUSTERS_KEY = "rayClusters"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from provider.normalize import lenient, normalize_bool, normalize_cpu, normalize_memory, normalize_whole_number
+from provider.schema.normalize import lenient, normalize_bool, normalize_cpu, normalize_memory, normalize_whole_number
 
 #: GiB of memory per CU.
 GIB_PER_CU = Decimal(4)

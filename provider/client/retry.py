@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import tenacity
 
-from .errors import ThrottledError
+from provider.schema.errors import ThrottledError
 
 T = TypeVar("T")
 

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from provider.api import RayClusterApi
-from provider.errors import (
+from provider.client.api import RayClusterApi
+from provider.core.plan import Plan, live_matches, plan_update
+from provider.core.waiter import Acceptor, Waiter, WaitFailed, WaitPolicy, WaitTimeout
+from provider.schema.errors import (
     AmbiguousCreateError,
     ApiError,
     AuthError,
@@ -32,10 +34,8 @@ from provider.errors import (
     ThrottledError,
     TransportError,
 )
-from provider.models import ClusterState, RayClusterDetail, RayClusterSummary
-from provider.plan import Plan, live_matches, plan_update
-from provider.spec import RayClusterInputs
-from provider.waiter import Acceptor, Waiter, WaitFailed, WaitPolicy, WaitTimeout
+from provider.schema.models import ClusterState, RayClusterDetail, RayClusterSummary
+from provider.schema.spec import RayClusterInputs
 
 RUNNING, STOPPED, ERROR = ClusterState.RUNNING, ClusterState.STOPPED, ClusterState.ERROR
 STARTING, STOPPING = ClusterState.STARTING, ClusterState.STOPPING

@@ -16,11 +16,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from provider.config import CLUSTERS_KEY, StackConfigError
-from provider.inherit import BASE_KEY, GROUP_NAME, GROUPS, effective_clusters
-from provider.stackfiles import project_config, stack_config, stack_file
+from provider.stack.config import CLUSTERS_KEY, StackConfigError
+from provider.stack.files import project_config, stack_config, stack_file
+from provider.stack.inherit import BASE_KEY, GROUP_NAME, GROUPS, effective_clusters
 
-ROOT = Path(__file__).resolve().parents[1]
 MISSING = object()
 
 
@@ -83,7 +82,9 @@ def _show(value: Any) -> str:
     return "(unset)" if value is MISSING else json.dumps(value, ensure_ascii=False)
 
 
-def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
+def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
+    """The project is the current directory (``scripts/stack-spec`` runs from the repository root)."""
+    root = root or Path.cwd()
     parser = argparse.ArgumentParser(prog="./scripts/stack-spec", description="What a stack declares, from its files.")
     parser.add_argument("stacks", nargs="+", metavar="STACK")
     parser.add_argument("--diff", action="store_true", help="compare two stacks, field by field")

@@ -23,7 +23,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from .errors import CredentialsError, EndpointError
+from provider.schema.errors import CredentialsError, EndpointError
 
 ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"  # noqa: S105 - an env var name, not a secret

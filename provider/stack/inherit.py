@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from provider.config import ConfigProblem, StackConfigError
+from provider.stack.config import ConfigProblem, StackConfigError
 
 BASE_KEY = "clusterBase"
 BASE_FILE = "Pulumi.yaml"

@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 
-from provider import spec
+from provider.schema import spec
 
 
 class ClusterState(StrEnum):

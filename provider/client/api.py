@@ -28,18 +28,19 @@ from typing import Any, Self
 
 import httpx
 
-from . import answers, spec
-from .credentials import (
+from provider.client import answers
+from provider.client.credentials import (
     ClientSettings,
     CredentialsSource,
     normalize_endpoint,
     resolve_credentials,
     resolve_endpoint,
 )
-from .errors import AmbiguousCreateError, ApiError, MalformedResponseError, ServerError, TransportError
-from .models import ClusterIdResponse, RayClusterDetail, RayClusterList, RayClusterSummary
-from .retry import RetryPolicy, call_with_retries
-from .signing import AcsSigner, percent_encode
+from provider.client.retry import RetryPolicy, call_with_retries
+from provider.client.signing import AcsSigner, percent_encode
+from provider.schema import spec
+from provider.schema.errors import AmbiguousCreateError, ApiError, MalformedResponseError, ServerError, TransportError
+from provider.schema.models import ClusterIdResponse, RayClusterDetail, RayClusterList, RayClusterSummary
 
 logger = logging.getLogger("provider.api")
 

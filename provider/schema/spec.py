@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from provider.normalize import (
+from provider.schema.normalize import (
     normalize_bool,
     normalize_cpu,
     normalize_extra_param,

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import httpx
 
-from .credentials import CredentialsSource
+from provider.client.credentials import CredentialsSource
 
 ALGORITHM = "ACS3-HMAC-SHA256"
 API_VERSION = "2023-08-08"

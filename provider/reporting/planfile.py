@@ -21,9 +21,9 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from provider.capacity import Capacity, format_cu, format_delta
-from provider.plan import FieldChange, is_hidden
-from provider.spec import HIDDEN_KEYS
+from provider.core.capacity import Capacity, format_cu, format_delta
+from provider.core.plan import FieldChange, is_hidden
+from provider.schema.spec import HIDDEN_KEYS
 
 PLAN_FILE_ENV = "RAY_CLUSTERS_PLAN_FILE"
 HIDDEN = "(hidden)"

@@ -1,0 +1,170 @@
+"""Render plan files as a report a reviewer reads: one row per cluster, what changes, and what it costs in CU.
+
+    python -m provider.report PLAN_FILE... [--format markdown|text] [--exit-code]
+
+The last record of each cluster wins (``pulumi up`` plans again after its preview). Rows are sorted by cluster
+name and followed by a totals row. A new cluster counts 0 CU before; an unknown size shows as ``?`` and makes
+its total unknown too. Exit code 2 with one line when a file cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from provider.core.capacity import ZERO, Capacity, format_cu, format_delta
+
+NOTHING = "No Ray cluster changes: nothing was planned."
+
+
+class PlanFileError(Exception):
+    """A plan file is missing or not JSON lines of plan records."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One cluster's last record."""
+
+    cluster: str
+    action: str
+    #: (path, drift) of each change.
+    changes: tuple[tuple[str, bool], ...]
+    before: Capacity | None
+    after: Capacity | None
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> Row:
+        capacity = entry.get("capacity") or {}
+        paths = tuple((str(change["path"]), bool(change.get("drift"))) for change in entry.get("changes") or ())
+        return cls(
+            str(entry["cluster"]),
+            str(entry.get("action", "none")),
+            paths,
+            _capacity(capacity.get("before")),
+            _capacity(capacity.get("after")),
+        )
+
+    @property
+    def baseline(self) -> Capacity | None:
+        """Capacity before, counting a new cluster as nothing."""
+        return ZERO if self.action == "create" and self.before is None else self.before
+
+
+def _capacity(data: Any) -> Capacity | None:
+    return Capacity.from_json(data) if isinstance(data, Mapping) else None
+
+
+def read_records(paths: Sequence[str]) -> list[Row]:
+    """The last record per cluster, sorted by cluster name."""
+    last: dict[str, Row] = {}
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except OSError as exc:
+            raise PlanFileError(f"cannot read plan file {path}: {exc.strerror or exc}") from None
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                row = Row.of(json.loads(line))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise PlanFileError(f"plan file {path} line {number} is not a plan record: {exc}") from None
+            last[row.cluster] = row
+    return [last[name] for name in sorted(last)]
+
+
+def _sum(values: Iterable[Capacity | None]) -> Capacity | None:
+    total = ZERO
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def _cu(before: Capacity | None, after: Capacity | None, attribute: str) -> str:
+    old = getattr(before, attribute) if before is not None else None
+    new = getattr(after, attribute) if after is not None else None
+    if old is not None and new is not None and old == new:
+        return format_cu(new)
+    delta = ""
+    if old is not None and new is not None:
+        delta = f" ({format_delta(old, new)})"
+    return f"{format_cu(old)} → {format_cu(new)}{delta}"
+
+
+def _change(path: str, drift: bool) -> str:
+    return f"{path} (drift)" if drift else path
+
+
+def _headline(rows: Sequence[Row]) -> str:
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.action] = counts.get(row.action, 0) + 1
+    words = {"create": "to create", "update": "to update", "replace": "to replace", "none": "unchanged"}
+    parts = [f"{counts[a]} {words[a]}" for a in ("create", "update", "replace", "none") if counts.get(a)]
+    return f"Ray clusters: {', '.join(parts)}"
+
+
+def table(rows: Sequence[Row]) -> list[list[str]]:
+    """Header, one row per cluster, totals."""
+    lines = [["cluster", "action", "changes", "CU", "autoscaling max CU"]]
+    for row in rows:
+        changes = ", ".join(_change(path, drift) for path, drift in row.changes)
+        changes = changes or ("new cluster" if row.action == "create" else "-")
+        cu, most = _cu(row.baseline, row.after, "cu"), _cu(row.baseline, row.after, "cu_max")
+        lines.append([row.cluster, row.action, changes, cu, most])
+    before, after = _sum(r.baseline for r in rows), _sum(r.after for r in rows)
+    lines.append(["total", "", "", _cu(before, after, "cu"), _cu(before, after, "cu_max")])
+    return lines
+
+
+def markdown(rows: Sequence[Row]) -> str:
+    if not rows:
+        return NOTHING
+    header, *body, total = table(rows)
+    for row, record in zip(body, rows, strict=True):
+        row[2] = ", ".join(_change(f"`{path}`", drift) for path, drift in record.changes) or row[2]
+    total = [f"**{cell}**" if cell else "" for cell in total]
+    lines = [f"### {_headline(rows)}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in [*body, total]]
+    return "\n".join(lines)
+
+
+def text(rows: Sequence[Row]) -> str:
+    if not rows:
+        return NOTHING
+    cells = table(rows)
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    out = [_headline(rows)]
+    out += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m provider.report", description=__doc__.split("\n")[0])
+    parser.add_argument("plan_files", nargs="+", metavar="PLAN_FILE")
+    parser.add_argument("--format", choices=("markdown", "text"), default="markdown")
+    parser.add_argument(
+        "--exit-code", action="store_true", help="exit 1 when a cluster is to be created, updated or replaced"
+    )
+    args = parser.parse_args(argv)
+    try:
+        rows = read_records(args.plan_files)
+    except PlanFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(markdown(rows) if args.format == "markdown" else text(rows))
+    return 1 if args.exit_code and any(row.action != "none" for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["NOTHING", "PlanFileError", "Row", "main", "markdown", "read_records", "table", "text"]
