@@ -11,8 +11,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Unpack
 
 import pulumi
 from pulumi.dynamic import (
@@ -29,6 +28,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pydantic.alias_generators import to_snake
 
+from provider.args import RayClusterArgs, RayClusterKeywordArgs
 from provider.client.api import RayClusterApi
 from provider.client.credentials import ClientSettings
 from provider.concurrency import widen_server_pool
@@ -343,45 +343,6 @@ class RayClusterProvider(ResourceProvider):
         return False
 
 
-@dataclass
-class RayClusterArgs:
-    """Inputs of a RayCluster, snake_case in Python; nested specs use the API's camelCase keys."""
-
-    workspace_id: pulumi.Input[str]
-    name: pulumi.Input[str]
-    description: pulumi.Input[str] | None = None
-    display_release_version: pulumi.Input[str] | None = None
-    network_service_name: pulumi.Input[str] | None = None
-    head_spec: pulumi.Input[Mapping[str, Any]] | None = None
-    worker_spec: pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]]]] | None = None
-    volume_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
-    extra_param: pulumi.Input[str] | None = None
-    adopt_cluster_id: pulumi.Input[str] | None = None
-    timeouts: pulumi.Input[Mapping[str, Any]] | None = None
-    desired_state: pulumi.Input[str] | None = None
-    restart_on_pending_changes: pulumi.Input[bool] | None = None
-    keep_failed_cluster: pulumi.Input[bool] | None = None
-
-    #: Python names -> the resource's property names: the aliases of the one schema (spec.RayClusterInputs).
-    _WIRE_NAMES: ClassVar[dict[str, str]] = {
-        name: info.alias or name for name, info in RayClusterInputs.model_fields.items()
-    }
-
-    @classmethod
-    def from_props(cls, props: Mapping[str, Any]) -> RayClusterArgs:
-        """Args from camelCase resource properties (a stack file's entry)."""
-        python_names = {wire: name for name, wire in cls._WIRE_NAMES.items()}
-        return cls(**{python_names.get(key, key): value for key, value in props.items()})
-
-    def to_props(self) -> dict[str, Any]:
-        """The resource properties: camelCase names, unset values left out (unset = not managed)."""
-        props: dict[str, Any] = {}
-        for field, value in vars(self).items():
-            if value is not None:
-                props[self._WIRE_NAMES.get(field, field)] = value
-        return props
-
-
 _SNAKE_OUTPUTS = {name: to_snake(name) for name in spec.OUTPUTS}
 
 # The provider object is stateless when pickled, so every resource shares one (and one provider-process cache).
@@ -408,12 +369,36 @@ class RayCluster(pulumi.dynamic.Resource, module="emr", name="RayCluster"):
     modified_time: pulumi.Output[float]
     instances: pulumi.Output[list[Any]]
 
-    def __init__(self, resource_name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
-        props = args.to_props()
+    def __init__(
+        self,
+        resource_name: str,
+        args: RayClusterArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[RayClusterKeywordArgs],
+    ) -> None:
+        """``RayCluster(name, RayClusterArgs(...), opts)`` or ``RayCluster(name, workspace_id=..., ..., opts=opts)``.
+
+        One signature rather than Pulumi's two overloads: mypy reports a misspelled key of ``head_spec={...}``
+        by name only when the call has a single signature to check it against.
+        """
+        props = _resolved(resource_name, args, kwargs).to_props()
         for field in spec.OUTPUTS:
             props.setdefault(field, None)
         secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         super().__init__(_PROVIDER, resource_name, props, pulumi.ResourceOptions.merge(secret, opts))
+
+
+def _resolved(resource_name: str, args: RayClusterArgs | None, kwargs: Mapping[str, Any]) -> RayClusterArgs:
+    """The one RayClusterArgs of a call: the object given, or one made of the keyword arguments."""
+    if args is None and not kwargs:
+        raise TypeError(f"RayCluster({resource_name!r}) needs a RayClusterArgs or keyword arguments (workspace_id=...)")
+    if args is None:
+        return RayClusterArgs.from_props(kwargs)
+    if kwargs:
+        raise TypeError(f"RayCluster({resource_name!r}): give a RayClusterArgs or keyword arguments, not both")
+    if not isinstance(args, RayClusterArgs):
+        raise TypeError(f"RayCluster({resource_name!r}): args must be a RayClusterArgs, got {type(args).__name__}")
+    return args
 
 
 def _output_reader(camel: str) -> property:
