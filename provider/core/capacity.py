@@ -160,4 +160,20 @@ def format_delta(before: Decimal, after: Decimal) -> str:
     return f"{'+' if after >= before else '-'}{format_cu(abs(after - before))}"
 
 
-__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_of", "format_cu", "format_delta", "over_budget"]
+def capacity_line(before: Capacity | None, after: Capacity | None) -> str:
+    """'capacity 18 -> 26 CU (+8); with autoscaling up to 66 CU (was 34)', or for a new cluster '18 CU'."""
+    if before is None and after is None:
+        return "capacity unknown (sizes known only after apply, or not declared)"
+    if before is None:
+        assert after is not None
+        text = f"capacity {format_cu(after.cu)} CU"
+        return text + (f"; with autoscaling up to {format_cu(after.cu_max)} CU" if after.cu_max != after.cu else "")
+    if after is None:
+        return f"capacity {format_cu(before.cu)} -> ? CU (sizes known only after apply)"
+    text = f"capacity {format_cu(before.cu)} -> {format_cu(after.cu)} CU ({format_delta(before.cu, after.cu)})"
+    if after.cu_max != after.cu or before.cu_max != before.cu:
+        text += f"; with autoscaling up to {format_cu(after.cu_max)} CU (was {format_cu(before.cu_max)})"
+    return text
+
+
+__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_line", "capacity_of", "format_cu", "format_delta", "over_budget"]

@@ -23,6 +23,7 @@ from typing import Any
 
 from provider.client.api import RayClusterApi
 from provider.core.plan import Plan, live_matches, plan_update
+from provider.core.runstate import StepKind, run_state_step
 from provider.core.waiter import Acceptor, Waiter, WaitFailed, WaitPolicy, WaitTimeout
 from provider.schema.errors import (
     AmbiguousCreateError,
@@ -70,20 +71,6 @@ TO_VANISH = Waiter("to be deleted", {GONE: Acceptor.SUCCESS})
 _HEADING_TO = {RUNNING: (STARTING, RUNNING), STOPPED: (STOPPING, STOPPED)}
 
 Progress = Callable[[str], None]
-
-
-def restart_due(inputs: RayClusterInputs, cluster: RayClusterDetail) -> bool:
-    """A restart for pending changes is to be done or finished (``restartOnPendingChanges``).
-
-    Running with changes pending: restart it. Stopping or Stopped with changes still pending and no declared
-    run state: a restart that was cut short between its Stop and its Start (nobody asked for a stopped
-    cluster), so it is finished by a Start. ``desiredState: Stopped`` keeps such a cluster stopped.
-    """
-    if not (inputs.restart_on_pending_changes and cluster.modified):
-        return False
-    if cluster.state == RUNNING:
-        return True
-    return cluster.state in (STOPPING, STOPPED) and inputs.desired_state is None
 
 
 def _describe_summary(summary: RayClusterSummary) -> str:
@@ -155,7 +142,7 @@ class ClusterLifecycle:
             cluster = self._wait(inputs, cluster_id, TO_START, max(deadline - self._clock(), 0.0))
         except ClusterWaitError as exc:
             raise self._failed_create(inputs, cluster_id, exc.reason) from None
-        return self._apply_run_state(inputs, cluster)
+        return self._take_run_state_step(inputs, cluster_id, cluster)
 
     def _refuse_existing_name(self, inputs: RayClusterInputs) -> None:
         """Send no CreateRayCluster when the workspace already has a cluster of that name.
@@ -264,28 +251,26 @@ class ClusterLifecycle:
                 f"{inputs.name} ({cluster_id}): UpdateRayCluster was accepted but the cluster still differs: "
                 f"{lines}. The next `pulumi up` retries from the live state."
             )
-        if restart_due(inputs, live):
-            if live.state == RUNNING:
-                live = self.restart(inputs, cluster_id)
-            else:  # stopped by a restart that was cut short: finish it
-                self._progress(
-                    f"{inputs.name} ({cluster_id}): finishing a restart for pending changes that was cut short"
-                )
-                live = self._switch(inputs, cluster_id, RUNNING)
-        return UpdateOutcome(self._apply_run_state(inputs, live), plan)
+        return UpdateOutcome(self._take_run_state_step(inputs, cluster_id, live), plan)
+
+    def _take_run_state_step(
+        self, inputs: RayClusterInputs, cluster_id: str, live: RayClusterDetail
+    ) -> RayClusterDetail:
+        """Do what the one run-state rule says (``runstate.run_state_step``: the preview announced the same)."""
+        step = run_state_step(inputs, live)
+        if step is None:
+            return live
+        if step.kind is StepKind.RESTART:
+            return self.restart(inputs, cluster_id)
+        if step.kind is StepKind.FINISH_RESTART:
+            self._progress(f"{inputs.name} ({cluster_id}): finishing a restart for pending changes that was cut short")
+        return self._switch(inputs, cluster_id, step.target)
 
     def restart(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
         """Stop then start, so that a stored but pending configuration takes effect."""
         self._progress(f"{inputs.name} ({cluster_id}): restarting to apply pending changes")
         self._switch(inputs, cluster_id, STOPPED)
         return self._switch(inputs, cluster_id, RUNNING)
-
-    def _apply_run_state(self, inputs: RayClusterInputs, cluster: RayClusterDetail) -> RayClusterDetail:
-        """Start or stop the cluster when a run state is declared; unset means the state is not managed."""
-        desired = inputs.desired_state
-        if desired is None or cluster.state == desired:
-            return cluster
-        return self._switch(inputs, cluster.cluster_id, ClusterState(desired))
 
     def _switch(self, inputs: RayClusterInputs, cluster_id: str, target: ClusterState) -> RayClusterDetail:
         """StartRayCluster or StopRayCluster, then wait for ``target``.

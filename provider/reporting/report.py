@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from provider.core.capacity import ZERO, Capacity, format_cu, format_delta
+from provider.core.record import PlanRecord
 
 NOTHING = "No Ray cluster changes: nothing was planned."
 
@@ -37,25 +37,14 @@ class Row:
     after: Capacity | None
 
     @classmethod
-    def of(cls, entry: Mapping[str, Any]) -> Row:
-        capacity = entry.get("capacity") or {}
-        paths = tuple((str(change["path"]), bool(change.get("drift"))) for change in entry.get("changes") or ())
-        return cls(
-            str(entry["cluster"]),
-            str(entry.get("action", "none")),
-            paths,
-            _capacity(capacity.get("before")),
-            _capacity(capacity.get("after")),
-        )
+    def of(cls, record: PlanRecord) -> Row:
+        paths = tuple((change.path, change.drift) for change in record.changes)
+        return cls(record.cluster, record.action, paths, record.before, record.after)
 
     @property
     def baseline(self) -> Capacity | None:
         """Capacity before, counting a new cluster as nothing."""
         return ZERO if self.action == "create" and self.before is None else self.before
-
-
-def _capacity(data: Any) -> Capacity | None:
-    return Capacity.from_json(data) if isinstance(data, Mapping) else None
 
 
 def read_records(paths: Sequence[str]) -> list[Row]:
@@ -71,7 +60,7 @@ def read_records(paths: Sequence[str]) -> list[Row]:
             if not line.strip():
                 continue
             try:
-                row = Row.of(json.loads(line))
+                row = Row.of(PlanRecord.from_json(json.loads(line)))
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise PlanFileError(f"plan file {path} line {number} is not a plan record: {exc}") from None
             last[row.cluster] = row
