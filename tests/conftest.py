@@ -17,6 +17,7 @@ DEFAULT_CONFIG = {
     "updateMode": "immediate",
     "startupFailureMessage": None,
     "omitKeys": [],
+    "rateLimits": {},
 }
 
 
