@@ -7,12 +7,15 @@ A bad stack config stops the program before any resource is registered, naming e
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pulumi
 
+from provider.client.credentials import ENV_REGION
 from provider.core.capacity import capacity_of, over_budget
+from provider.core.pricing import CURRENCY_KEY, PRICE_KEY, Price, PriceError, over_cost_budget, price_for
 from provider.resource import RayCluster, RayClusterArgs
 from provider.schema.spec import SECRET_OUTPUTS
 from provider.stack.config import (
@@ -30,6 +33,8 @@ from provider.stack.inherit import BASE_FILE, BASE_KEY, effective_clusters, orig
 
 #: Optional stack config: the most compute units the stack's clusters may grow to (their autoscaling maximum).
 BUDGET_KEY = "capacityBudgetCu"
+#: Optional stack config: the most the stack's clusters may cost per hour at their autoscaling maximum.
+COST_BUDGET_KEY = "costBudgetPerHour"
 #: The outputs of each cluster that `pulumi stack output` shows.
 STACK_OUTPUTS = ("clusterId", "state", "jobUrl", "grpcEndpoint", "dashboardUrl", "submitToken")
 
@@ -155,10 +160,51 @@ def check_capacity_budget(entries: list[ClusterEntry]) -> None:
         raise StackConfigError([ConfigProblem(key, problem_text)], f"stacks/Pulumi.{stack}.yaml")
 
 
+def stack_price() -> Price | None:
+    """The price the plan's cost uses (``cuHourPrice``/``currency``, else the region's list price), checked here
+    so that a bad value fails the program before any resource, naming its key."""
+    stack = pulumi.get_stack()
+    region = pulumi.Config("alicloud").get("region") or os.environ.get(ENV_REGION)
+    try:
+        return price_for(region, pulumi.Config().get(PRICE_KEY), pulumi.Config().get(CURRENCY_KEY))
+    except PriceError as exc:
+        problem = ConfigProblem(f"{pulumi.get_project()}:{exc.key}", str(exc))
+        raise StackConfigError([problem], f"stacks/Pulumi.{stack}.yaml") from None
+
+
+def check_cost_budget(entries: list[ClusterEntry], price: Price | None) -> None:
+    """Fail before any resource is declared when the clusters can cost more per hour than `costBudgetPerHour`."""
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    raw = pulumi.Config().get(COST_BUDGET_KEY)
+    if raw is None:
+        return
+    key = f"{project}:{COST_BUDGET_KEY}"
+    budget = _positive(raw)
+    problem = None
+    if budget is None:
+        problem = f"must be an amount of money per hour like 25, got {raw!r}."
+    elif price is None:
+        problem = f"needs a price: set {project}:{PRICE_KEY} (no list price is known for this region)."
+    else:
+        shares = {entry.resource_name: capacity_of(entry.props) for entry in entries}
+        problem = over_cost_budget(shares, budget, price, key)
+    if problem:
+        raise StackConfigError([ConfigProblem(key, problem)], f"stacks/Pulumi.{stack}.yaml")
+
+
+def _positive(raw: str) -> Decimal | None:
+    try:
+        value = Decimal(raw.strip())
+    except (InvalidOperation, AttributeError):
+        return None
+    return value if value.is_finite() and value >= 0 else None
+
+
 def main() -> None:
     try:
         entries = load_clusters()
         check_capacity_budget(entries)
+        check_cost_budget(entries, stack_price())
         defaults = stack_options()
     except StackConfigError as exc:
         # RunError: the engine prints the message once, without a Python traceback, and the run fails.

@@ -33,11 +33,12 @@ from pydantic.alias_generators import to_snake
 
 from provider.args import RayClusterArgs, RayClusterKeywordArgs
 from provider.client.api import RayClusterApi
-from provider.client.credentials import ClientSettings
+from provider.client.credentials import ENV_REGION, ClientSettings
 from provider.concurrency import widen_server_pool
 from provider.core.decision import Decision, decide, decide_create, input_props, parsed, previous_inputs
 from provider.core.lifecycle import ClusterLifecycle
 from provider.core.plan import declared_view
+from provider.core.pricing import CURRENCY_KEY, PRICE_KEY, Price, price_for
 from provider.reporting import planfile
 from provider.schema import spec
 from provider.schema.errors import InvalidInputsError
@@ -68,6 +69,13 @@ def settings_from_config(get: Callable[[str], Any]) -> ClientSettings:
     """Client settings from stack config keys (CONFIG_KEYS); unset keys fall back to the environment later."""
     values = {field: get(key) for field, key in CONFIG_KEYS.items()}
     return ClientSettings(**{field: value for field, value in values.items() if value not in (None, "")})
+
+
+def price_from_config(get: Callable[[str], Any], region: str | None) -> Price | None:
+    """The price per CU-hour for the plan's cost (``<project>:cuHourPrice``, else the region's list price)."""
+    project = os.environ.get("PULUMI_PROJECT") or "ray-clusters"  # the engine sets it for every plugin
+    region = region or os.environ.get(ENV_REGION)
+    return price_for(region, get(f"{project}:{PRICE_KEY}"), get(f"{project}:{CURRENCY_KEY}"))
 
 
 def _is_unknown(value: Any) -> bool:
@@ -126,8 +134,7 @@ def _render(decision: Decision) -> None:
     try:
         planfile.append(path, decision.record)
     except OSError as exc:  # a tooling problem must not fail the preview; say it instead
-        who = decision.lines[0].split(": ", 1)[0] if decision.lines else decision.record.cluster
-        _say(f"{who}: cannot append to the plan file {path}: {exc.strerror or exc}")
+        _say(f"{decision.label}: cannot append to the plan file {path}: {exc.strerror or exc}")
 
 
 class RayClusterProvider(ResourceProvider):
@@ -148,6 +155,7 @@ class RayClusterProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         self._settings = settings_from_config(req.config.get)
+        self._price = price_from_config(req.config.get, self._settings.region)
 
     def _lifecycle(self) -> ClusterLifecycle:
         lock = self.__dict__.setdefault("_lock", threading.Lock())
@@ -168,7 +176,7 @@ class RayClusterProvider(ResourceProvider):
         declared, failures = check_inputs(props, is_unknown=_is_unknown)
         if not olds and not failures:
             # Empty old inputs: a cluster about to be created (Diff is never called for a create). No API call.
-            _render(decide_create(props, declared))
+            _render(decide_create(props, declared, self.__dict__.get("_price")))
         # Checked inputs are what the engine stores: a password given in plain text is stored as a secret.
         return CheckResult(_with_secret_inputs_wrapped(news), [CheckFailure(f.path, f.reason) for f in failures])
 
@@ -180,6 +188,7 @@ class RayClusterProvider(ResourceProvider):
             is_unknown=_is_unknown,
             read_live=lambda workspace_id: self._lifecycle().get(workspace_id, id_),
             explain=_explaining(),
+            price=self.__dict__.get("_price"),
         )
         _render(decision)
         return DiffResult(

@@ -20,6 +20,7 @@ from typing import Any
 
 from provider.core.capacity import Capacity, capacity_line, capacity_of
 from provider.core.plan import FieldChange, Plan, plan_update, same_declaration, undeclared
+from provider.core.pricing import Price, cost_line
 from provider.core.record import Action, PlanRecord
 from provider.core.runstate import RunStateStep, run_state_notes, run_state_step
 from provider.schema.errors import InvalidInputsError
@@ -34,6 +35,8 @@ INPUT_KEYS = frozenset(field.alias or name for name, field in RayClusterInputs.m
 class Decision:
     """Everything a Diff concludes for one cluster."""
 
+    #: How every line names the cluster: "analytics (ray-k7...)".
+    label: str
     action: Action
     #: Properties whose change replaces the cluster ("workspaceId", "adoptClusterId", "clusterId").
     replaces: tuple[str, ...]
@@ -84,13 +87,13 @@ def label(inputs: Mapping[str, Any], cluster_id: str) -> str:
     return f"{name} ({cluster_id})" if isinstance(name, str) else cluster_id
 
 
-def decide_create(props: Mapping[str, Any], declared: RayClusterInputs | None) -> Decision:
+def decide_create(props: Mapping[str, Any], declared: RayClusterInputs | None, price: Price | None = None) -> Decision:
     """A cluster about to be created (Check with no old inputs: Diff is never called for a create).
 
     ``declared`` is None while some inputs are known only after apply: the size is then unknown.
     """
     after = capacity_of(declared.api_body()) if declared is not None else None
-    return _decision(label(props, "new"), props.get("name"), None, "create", after=after)
+    return _finished(_decision(label(props, "new"), props.get("name"), None, "create", after=after), price)
 
 
 def decide(
@@ -101,11 +104,24 @@ def decide(
     is_unknown: Callable[[Any], bool],
     read_live: Callable[[str], RayClusterDetail | None],
     explain: bool = False,
+    price: Price | None = None,
 ) -> Decision:
     """The Diff of one cluster: ``olds`` are the old outputs, ``news`` the checked inputs (module docstring).
 
     ``read_live(workspace_id)`` is called at most once, and only when the answer depends on the live cluster.
+    ``price`` (per CU-hour) adds the cost to the capacity line and the record; None shows CU only.
     """
+    return _finished(_decide(cluster_id, olds, news, is_unknown, read_live, explain), price)
+
+
+def _decide(
+    cluster_id: str,
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    is_unknown: Callable[[Any], bool],
+    read_live: Callable[[str], RayClusterDetail | None],
+    explain: bool,
+) -> Decision:
     old_inputs, new_inputs = input_props(olds), input_props(news)
     here = label(new_inputs, cluster_id)
     replaces = replaced_keys(cluster_id, old_inputs, new_inputs, is_unknown)
@@ -176,11 +192,21 @@ def _decision(
     before: Capacity | None = None,
     after: Capacity | None = None,
 ) -> Decision:
-    """A Decision with its capacity line (for anything that changes) and its plan record."""
+    """A Decision and its plan record, before its capacity line (``_finished``)."""
     changes = plan.changes if plan is not None else ()
-    shown = [*lines, f"{here}: {capacity_line(before, after)}"] if action != "none" else list(lines)
     record = PlanRecord.of(name, cluster_id, action, changes, before, after)
-    return Decision(action, tuple(replaces), changes, step, tuple(shown), before, after, record)
+    return Decision(here, action, tuple(replaces), changes, step, tuple(lines), before, after, record)
+
+
+def _finished(decision: Decision, price: Price | None) -> Decision:
+    """Anything that changes ends with its capacity line (and its cost, when a price is known)."""
+    record = replace(decision.record, price=price)
+    if decision.action == "none":
+        return replace(decision, record=record)
+    text = capacity_line(decision.before, decision.after)
+    money = cost_line(decision.before, decision.after, price)
+    line = f"{decision.label}: {text}; {money}" if money else f"{decision.label}: {text}"
+    return replace(decision, lines=(*decision.lines, line), record=record)
 
 
 def replaced_keys(

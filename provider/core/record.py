@@ -5,8 +5,13 @@ so the shape is stated once. On disk (one JSON object per line; keys may be adde
 
     {"cluster": str, "clusterId": str | null, "action": "create" | "update" | "replace" | "none",
      "changes": [{"path": str, "live": any, "declared": any, "drift": bool}],
-     "capacity": {"before": C | null, "after": C | null}}
-    C = {"cu": number, "cuMax": number, "vcpu": number, "memoryGiB": number, "gpuNodes": int}
+     "capacity": {"before": C | null, "after": C | null},
+     "cost": {"currency": str, "perCuHour": number, "source": str, "before": M | null, "after": M | null}}
+    C = {"cu": number, "cuMax": number, "vcpu": number, "memoryGiB": number, "gpuNodes": int,
+         "billedCu": number, "billedCuMax": number}
+    M = {"perHour": number, "perHourMax": number, "perMonth": number, "perMonthMax": number}
+
+``cost`` is there only when a price is known (``core.pricing``): an estimate, never a guess.
 
 Hidden values (env, passwords) are written as ``"(hidden)"``, as in the preview's lines.
 """
@@ -19,6 +24,7 @@ from typing import Any, Literal, get_args
 
 from provider.core.capacity import Capacity
 from provider.core.plan import FieldChange, is_hidden
+from provider.core.pricing import HOURS_PER_MONTH, Price
 from provider.schema.spec import HIDDEN_KEYS
 
 Action = Literal["create", "update", "replace", "none"]
@@ -53,6 +59,8 @@ class PlanRecord:
     changes: tuple[RecordedChange, ...]
     before: Capacity | None
     after: Capacity | None
+    #: The price per CU-hour the cost is estimated with; None when not known.
+    price: Price | None = None
 
     @classmethod
     def of(
@@ -63,11 +71,22 @@ class PlanRecord:
         changes: Iterable[FieldChange],
         before: Capacity | None,
         after: Capacity | None,
+        price: Price | None = None,
     ) -> PlanRecord:
         name = cluster if isinstance(cluster, str) else "(unknown)"
-        return cls(name, cluster_id or None, action, tuple(map(RecordedChange.of, changes)), before, after)
+        return cls(name, cluster_id or None, action, tuple(map(RecordedChange.of, changes)), before, after, price)
 
     def to_json(self) -> dict[str, Any]:
+        entry = self._to_json()
+        if self.price is not None:
+            entry["cost"] = {
+                **self.price.to_json(),
+                "before": _money_json(self.price, self.before),
+                "after": _money_json(self.price, self.after),
+            }
+        return entry
+
+    def _to_json(self) -> dict[str, Any]:
         return {
             "cluster": self.cluster,
             "clusterId": self.cluster_id,
@@ -90,6 +109,7 @@ class PlanRecord:
             for c in data.get("changes") or ()
         )
         cluster_id = data.get("clusterId")
+        cost = data.get("cost")
         return cls(
             str(data["cluster"]),
             str(cluster_id) if cluster_id else None,
@@ -97,6 +117,7 @@ class PlanRecord:
             changes,
             _capacity(capacity.get("before")),
             _capacity(capacity.get("after")),
+            Price.from_json(cost) if isinstance(cost, Mapping) else None,
         )
 
 
@@ -111,6 +132,18 @@ def _scrubbed(value: Any) -> Any:
 
 def _capacity_json(capacity: Capacity | None) -> dict[str, float | int] | None:
     return capacity.to_json() if capacity is not None else None
+
+
+def _money_json(price: Price, capacity: Capacity | None) -> dict[str, float] | None:
+    if capacity is None:
+        return None
+    hour, hour_max = price.hourly(capacity)
+    return {
+        "perHour": float(hour),
+        "perHourMax": float(hour_max),
+        "perMonth": float(hour * HOURS_PER_MONTH),
+        "perMonthMax": float(hour_max * HOURS_PER_MONTH),
+    }
 
 
 def _capacity(data: Any) -> Capacity | None:
