@@ -6,7 +6,7 @@ from alibabacloud_emr_serverless_spark20230808 import models as m
 
 from emulator.signature import NonceCache
 from harness.emulator import Emulator
-from tests.conftest import DEFAULT_CONFIG
+from tests.support.emulator_defaults import DEFAULT_CONFIG
 
 
 def test_config_get_and_patch(emulator: Emulator) -> None:
