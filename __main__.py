@@ -151,7 +151,9 @@ def declare(entry: ClusterEntry, defaults: dict[str, bool] | None = None) -> Ray
     options.update(
         {attr: getattr(entry, attr) for attr in RESOURCE_OPTION_KEYS.values() if getattr(entry, attr) is not None}
     )
-    return RayCluster(entry.resource_name, RayClusterArgs.from_props(props), pulumi.ResourceOptions(**options))
+    aliases: list[str | pulumi.Alias] = [pulumi.Alias(name=name) for name in entry.aliases]
+    opts = pulumi.ResourceOptions(**options, aliases=aliases or None)
+    return RayCluster(entry.resource_name, RayClusterArgs.from_props(props), opts)
 
 
 def outputs_of(cluster: RayCluster) -> dict[str, pulumi.Output[Any]]:

@@ -38,6 +38,7 @@ from provider.schema.normalize import (
     normalize_whole_number,
     parse_json,
 )
+from provider.schema.owner import owner_of, without_mark
 from provider.schema.spec import API_FIELDS, HIDDEN_KEYS, GftConfig, HeadSpec, RayClusterInputs, WorkerGroup
 
 Key = tuple[str, ...]
@@ -180,6 +181,7 @@ class Reason(enum.StrEnum):
     AUTOSCALER = "the autoscaler's count"
     SPELLING = "the same value spelled differently"
     UNREPORTED = "not reported by the service; compared with the last applied value"
+    OWNER_MARK = "the owner mark the provider writes, not declared"
 
 
 @dataclass(frozen=True)
@@ -461,6 +463,16 @@ def _unreported_compared_with_last_applied(cmp: _Comparison, leaf: _Leaf) -> Out
     return FieldChange(render(leaf.key), *_shown(leaf.key, None, leaf.wanted, last), drift=False, reported=False)
 
 
+def _owner_mark_is_the_providers(cmp: _Comparison, leaf: _Leaf) -> Outcome:
+    """The `` [owner ...]`` mark at the end of the live description is written by the provider, never declared:
+    compared without it, so that it is no change, and state written before marks existed previews no change."""
+    if leaf.key != ("description",) or owner_of(leaf.raw_live) is None:
+        return None
+    if without_mark(leaf.raw_live) != leaf.wanted:
+        return _Verdict.DIFFERENT
+    return Ignored(render(leaf.key), Reason.OWNER_MARK, leaf.raw_live, leaf.wanted)
+
+
 def _same_value(cmp: _Comparison, leaf: _Leaf) -> Outcome:
     """Equal after normalization is no change ("8192Mi" is 8Gi, "2" is 2): server-side formatting never shows.
 
@@ -495,6 +507,7 @@ def _autoscaler_owns_replica(cmp: _Comparison, leaf: _Leaf) -> Outcome:
 LEAF_RULES: tuple[Callable[[_Comparison, _Leaf], Outcome], ...] = (
     _whole_group_missing,
     _unreported_compared_with_last_applied,
+    _owner_mark_is_the_providers,
     _same_value,
     _autoscaler_owns_replica,
 )

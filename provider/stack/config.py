@@ -46,6 +46,9 @@ EMR_KEYS = ("workspaceId", "endpoint", "network", "apiRateLimit")
 #: ``protect`` (Pulumi refuses to delete the cluster) and ``retainOnDelete`` (Pulumi forgets it, no delete call).
 RESOURCE_OPTION_KEYS = {"protect": "protect", "retainOnDelete": "retain_on_delete"}
 
+#: Per-cluster key: the entry's former resource names, passed to Pulumi as the ``aliases`` resource option.
+ALIASES_KEY = "aliases"
+
 #: Inside ``headSpec.gftConfig``: the name of a secret config key holding the Redis password.
 PASSWORD_REF_KEY = "redisPasswordSecret"  # noqa: S105 - a property name, not a password
 (_PASSWORD_PATH,) = SECRET_INPUT_PATHS  # the one secret input: headSpec.gftConfig.redisPassword
@@ -96,6 +99,8 @@ class ClusterEntry:
     #: Resource options from the entry (``protect``, ``retainOnDelete``); None = the stack's default.
     protect: bool | None = None
     retain_on_delete: bool | None = None
+    #: Former resource names (``aliases:``): Pulumi moves their state to this one instead of deleting.
+    aliases: tuple[str, ...] = ()
 
 
 def stack_description(description: str | None, project: str, stack: str) -> str:
@@ -177,6 +182,7 @@ class _EntryParser:
         if description is None or isinstance(description, str):  # anything else is for check_inputs to report
             props["description"] = stack_description(description or None, self.project, self.stack)
         options = {attr: self._take_flag(entry_key, props, key) for key, attr in RESOURCE_OPTION_KEYS.items()}
+        aliases = self._take_aliases(entry_key, props)
         password_key = self._take_password_ref(entry_key, props)
         checked = with_redis_password(props, _PASSWORD_PLACEHOLDER) if password_key else props
         inputs, failures = check_inputs(checked)
@@ -186,7 +192,7 @@ class _EntryParser:
             self.problem(f"{key} ({note})" if note else key, failure.reason)
         if inputs is None or failures:
             return None
-        return ClusterEntry(resource_name, entry_key, props, inputs, password_key, **options)
+        return ClusterEntry(resource_name, entry_key, props, inputs, password_key, **options, aliases=aliases)
 
     def _take_flag(self, entry_key: str, props: dict[str, Any], key: str) -> bool | None:
         """Pop a resource-option flag (``protect``...) from the entry: true/false, or absent."""
@@ -197,6 +203,19 @@ class _EntryParser:
         if flag is None:
             self.problem(f"{entry_key}.{key}", f"must be true or false, got {value!r}.")
         return flag
+
+    def _take_aliases(self, entry_key: str, props: dict[str, Any]) -> tuple[str, ...]:
+        """Pop ``aliases`` (the entry's former resource names): a resource option, never an input."""
+        value = props.pop(ALIASES_KEY, None)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and _RESOURCE_NAME.match(v) for v in value):
+            self.problem(
+                f"{entry_key}.{ALIASES_KEY}",
+                f"must be a list of former resource names like [analytics], got {value!r}.",
+            )
+            return ()
+        return tuple(value)
 
     def _take_password_ref(self, entry_key: str, props: dict[str, Any]) -> str | None:
         """Pop ``redisPasswordSecret`` from gftConfig; refuse a password written in the stack file."""

@@ -102,3 +102,19 @@ def test_a_list_declares_the_clusters_whole_beside_a_base(run_program) -> None:
 
     assert run.error is None, run.error
     assert [r.name for r in run.resources] == ["solo"]
+
+
+def test_aliases_reach_pulumi_and_the_provider_as_the_resources_former_names(run_program) -> None:
+    run = run_program({"emr:workspaceId": "w-1", KEY: {"analytics-v2": good("analytics", aliases=["analytics"])}})
+
+    assert run.error is None, run.error
+    registration = run.resource("analytics-v2")
+    assert registration.inputs["owner"] == f"{PROJECT}/dev/analytics-v2"
+    assert registration.inputs["ownerAliases"] == [f"{PROJECT}/dev/analytics"]
+    assert "aliases" not in registration.inputs
+
+
+def test_aliases_must_be_resource_names(run_program) -> None:
+    run = run_program({"emr:workspaceId": "w-1", KEY: {"a": good(aliases="old")}})
+
+    assert_failed(run, f"{KEY}.a.aliases: must be a list of former resource names")
