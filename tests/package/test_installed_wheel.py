@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.package.conftest import ROOT, InstalledWheel, run_python
+from tests.support.installed_wheel import InstalledWheel, run_python
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.package
 

@@ -14,7 +14,8 @@ from provider.stack import show as stackspec
 from provider.stack.config import StackConfigError
 from provider.stack.files import stacks
 from provider.stack.inherit import effective_clusters
-from tests.program.harness import PROJECT, ROOT, ProgramRun, effective, load_stack_config
+from tests.support.paths import ROOT
+from tests.support.program_under_mocks import PROJECT, ProgramRun, effective, load_stack_config
 
 BEFORE = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "stack_specs_before_base.json").read_text())
 KEY, BASE = f"{PROJECT}:rayClusters", f"{PROJECT}:clusterBase"

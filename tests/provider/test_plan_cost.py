@@ -13,8 +13,7 @@ from pathlib import Path
 
 from harness.emulator import Emulator
 from provider.reporting import report
-from tests.provider.conftest import Engine, provider_config, small_cluster
-from tests.reliability.helpers import StderrMark, private_engine
+from tests.support.provider_server import Engine, StderrMark, private_engine, provider_config, small_cluster
 
 
 def test_a_configured_price_is_in_the_line_the_record_and_the_report(emulator: Emulator, tmp_path: Path) -> None:

@@ -18,8 +18,7 @@ from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
 
 from harness.emulator import Emulator
 from provider.reporting import report
-from tests.provider.conftest import WORKSPACE, Engine, small_cluster
-from tests.reliability.helpers import StderrMark, private_engine
+from tests.support.provider_server import WORKSPACE, Engine, StderrMark, private_engine, small_cluster
 
 SMALL = {"cu": 12, "cuMax": 12, "vcpu": 12, "memoryGiB": 48, "gpuNodes": 0, "billedCu": 12, "billedCuMax": 12}
 

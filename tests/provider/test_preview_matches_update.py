@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 
 from harness.emulator import Emulator
-from tests.provider.conftest import Engine, small_cluster
+from tests.support.provider_server import Engine, small_cluster
 
 WRITES = ("CreateRayCluster", "UpdateRayCluster", "DeleteRayCluster", "StartRayCluster", "StopRayCluster")
 

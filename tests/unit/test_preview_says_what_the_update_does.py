@@ -17,7 +17,7 @@ from provider.core.decision import decide
 from provider.core.lifecycle import ClusterLifecycle
 from provider.core.runstate import StepKind
 from provider.schema.models import RayClusterDetail
-from tests.unit.test_lifecycle_steps import WORKSPACE, FakeApi, FakeClock, inputs
+from tests.support.in_memory_api import WORKSPACE, InMemoryClusterApi, VirtualClock, inputs
 
 SETTLES_TO = {"Starting": "Running", "Running": "Running", "Stopping": "Stopped", "Stopped": "Stopped"}
 CASES = list(itertools.product(SETTLES_TO, (None, "Running", "Stopped"), (False, True), (False, True)))
@@ -42,8 +42,8 @@ def _expected_calls(kind: StepKind | None, target: str | None) -> list[str]:
 def test_the_preview_announces_exactly_the_run_state_calls_of_the_update(
     state: str, desired: str | None, restart: bool, modified: bool
 ) -> None:
-    clock = FakeClock()
-    api = FakeApi(clock)
+    clock = VirtualClock()
+    api = InMemoryClusterApi(clock)
     cluster_id = api.add("analytics", state, modified=modified, script=[state, SETTLES_TO[state]])
     seen = {k: v for k, v in api.clusters[cluster_id].items() if k != "script"}
     props = _props(desired, restart)
@@ -68,8 +68,8 @@ def test_the_preview_announces_exactly_the_run_state_calls_of_the_update(
 
 def test_a_starting_cluster_declared_stopped_is_announced_and_stopped() -> None:
     """The case that used to differ: the update stopped a Starting cluster that the preview said nothing about."""
-    clock = FakeClock()
-    api = FakeApi(clock)
+    clock = VirtualClock()
+    api = InMemoryClusterApi(clock)
     cluster_id = api.add("analytics", "Starting", script=["Starting", "Running"])
     seen = {k: v for k, v in api.clusters[cluster_id].items() if k != "script"}
     props = _props("Stopped", restart=False)

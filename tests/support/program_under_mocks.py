@@ -24,8 +24,8 @@ from pulumi.runtime.sync_await import _sync_await
 from provider.schema.spec import IDENTITY_INPUTS, OUTPUTS
 from provider.stack.files import stack_config
 from provider.stack.inherit import effective_clusters
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "__main__.py"
 PROJECT = "ray-clusters"
 RESOURCE_TYPE = "pulumi-python:dynamic/emr:RayCluster"
