@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.program.harness import PROJECT, load_stack_config
 from tests.program.test_config_errors import KEY, assert_failed, good
+from tests.support.program_under_mocks import PROJECT, load_stack_config
 
 BASE = f"{PROJECT}:clusterBase"
 

@@ -11,7 +11,8 @@ import pytest
 
 from harness.emulator import Emulator
 from harness.engine import ProviderError, ProviderServer
-from tests.provider.conftest import ROOT, Engine, provider_config, small_cluster
+from tests.support.paths import ROOT
+from tests.support.provider_server import Engine, provider_config, small_cluster
 
 OWNER_A, OWNER_B = "ray-clusters/dev/analytics", "ray-clusters/dev/analytics-v2"
 
