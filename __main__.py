@@ -19,7 +19,9 @@ from provider.core.pricing import CURRENCY_KEY, PRICE_KEY, Price, PriceError, ov
 from provider.resource import RayCluster, RayClusterArgs
 from provider.schema.spec import SECRET_OUTPUTS
 from provider.stack.config import (
+    BUDGET_KEY,
     CLUSTERS_KEY,
+    COST_BUDGET_KEY,
     RESOURCE_OPTION_KEYS,
     WORKSPACE_KEY,
     ClusterEntry,
@@ -27,14 +29,12 @@ from provider.stack.config import (
     StackConfigError,
     parse_clusters,
     parse_flag,
+    password_refs,
+    unknown_keys,
     with_redis_password,
 )
-from provider.stack.inherit import BASE_FILE, BASE_KEY, effective_clusters, origin
+from provider.stack.inherit import BASE_FILE, BASE_KEY, USE_BASE, effective_clusters, origin
 
-#: Optional stack config: the most compute units the stack's clusters may grow to (their autoscaling maximum).
-BUDGET_KEY = "capacityBudgetCu"
-#: Optional stack config: the most the stack's clusters may cost per hour at their autoscaling maximum.
-COST_BUDGET_KEY = "costBudgetPerHour"
 #: The outputs of each cluster that `pulumi stack output` shows.
 STACK_OUTPUTS = ("clusterId", "state", "jobUrl", "grpcEndpoint", "dashboardUrl", "submitToken")
 
@@ -76,14 +76,36 @@ def stack_options() -> dict[str, bool]:
     return defaults
 
 
+def _config_keys() -> set[str]:
+    """Every key of the stack's config, as the engine hands it to the program."""
+    return set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.config.get_config_env())
+
+
 def load_clusters() -> list[ClusterEntry]:
-    """Read and validate every cluster of the stack, or raise StackConfigError listing all problems."""
+    """Read and validate every cluster of the stack, or raise StackConfigError listing all problems.
+
+    Unknown keys of our namespaces are among the problems: a misspelled key must fail, never be ignored.
+    """
     project, stack = pulumi.get_project(), pulumi.get_stack()
     stack_file = f"stacks/Pulumi.{stack}.yaml"
     root = f"{project}:{CLUSTERS_KEY}"
     base_key = f"{project}:{BASE_KEY}"
-    raw = _object(CLUSTERS_KEY, root, "write it as YAML under config: in the stack file", stack_file)
+    hint = f"write `{USE_BASE}` for the base as it is, or the clusters as YAML under config: in the stack file"
+    raw = USE_BASE if pulumi.Config().get(CLUSTERS_KEY) == USE_BASE else _object(CLUSTERS_KEY, root, hint, stack_file)
     base = _object(BASE_KEY, base_key, f"write it as YAML under config: {BASE_KEY}: value: in Pulumi.yaml", stack_file)
+    refs = password_refs(raw, project) | password_refs(base, project)
+    problems = unknown_keys(_config_keys(), project=project, also_known=refs)
+    try:
+        entries = _parse(project, stack, stack_file, base, raw)
+    except StackConfigError as exc:
+        raise StackConfigError(problems + exc.problems, stack_file) from None
+    if problems:
+        raise StackConfigError(problems, stack_file)
+    return entries
+
+
+def _parse(project: str, stack: str, stack_file: str, base: Any, raw: Any) -> list[ClusterEntry]:
+    root, base_key = f"{project}:{CLUSTERS_KEY}", f"{project}:{BASE_KEY}"
     clusters = effective_clusters(base, raw, base_key=base_key, stack_key=root, stack_file=stack_file)
 
     def note(cluster: str, path: str) -> str | None:
@@ -129,7 +151,9 @@ def declare(entry: ClusterEntry, defaults: dict[str, bool] | None = None) -> Ray
     options.update(
         {attr: getattr(entry, attr) for attr in RESOURCE_OPTION_KEYS.values() if getattr(entry, attr) is not None}
     )
-    return RayCluster(entry.resource_name, RayClusterArgs.from_props(props), pulumi.ResourceOptions(**options))
+    aliases: list[str | pulumi.Alias] = [pulumi.Alias(name=name) for name in entry.aliases]
+    opts = pulumi.ResourceOptions(**options, aliases=aliases or None)
+    return RayCluster(entry.resource_name, RayClusterArgs.from_props(props), opts)
 
 
 def outputs_of(cluster: RayCluster) -> dict[str, pulumi.Output[Any]]:

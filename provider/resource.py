@@ -227,7 +227,8 @@ class RayClusterProvider(ResourceProvider):
         if not isinstance(workspace_id, str) or not workspace_id:
             raise InvalidInputsError(f"{id_}: cannot delete a cluster without its workspaceId in state")
         timeout = inputs.timeouts.delete if inputs else DEFAULT_TIMEOUTS["delete"]
-        self._lifecycle().delete(workspace_id, id_, timeout)
+        owner, former = (inputs.owner, inputs.owner_aliases or []) if inputs else (None, [])
+        self._lifecycle().delete(workspace_id, id_, timeout, owner=owner, former=former)
 
 
 _SNAKE_OUTPUTS = {name: to_snake(name) for name in spec.OUTPUTS}
@@ -269,10 +270,23 @@ class RayCluster(pulumi.dynamic.Resource, module="emr", name="RayCluster"):
         by name only when the call has a single signature to check it against.
         """
         props = _resolved(resource_name, args, kwargs).to_props()
+        props.update(_identity(resource_name, opts))
         for field in spec.OUTPUTS:
             props.setdefault(field, None)
         secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         super().__init__(_PROVIDER, resource_name, props, pulumi.ResourceOptions.merge(secret, opts))
+
+
+def _identity(resource_name: str, opts: pulumi.ResourceOptions | None) -> dict[str, Any]:
+    """``owner`` (``project/stack/resource``) and ``ownerAliases`` (its former names, from the aliases option):
+    the provider writes the owner mark with them and checks it before a delete. Computed here, in the program,
+    because the provider process cannot know the stack."""
+    prefix = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    aliases = (opts.aliases if opts else None) or []
+    former = [
+        f"{prefix}/{alias.name}" for alias in aliases if isinstance(alias, pulumi.Alias) and isinstance(alias.name, str)
+    ]
+    return {"owner": f"{prefix}/{resource_name}", "ownerAliases": former or None}
 
 
 def _resolved(resource_name: str, args: RayClusterArgs | None, kwargs: Mapping[str, Any]) -> RayClusterArgs:

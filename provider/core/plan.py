@@ -38,6 +38,7 @@ from provider.schema.normalize import (
     normalize_whole_number,
     parse_json,
 )
+from provider.schema.owner import is_pulumi_managed, owner_of, without_mark, without_stack_mark
 from provider.schema.spec import API_FIELDS, HIDDEN_KEYS, GftConfig, HeadSpec, RayClusterInputs, WorkerGroup
 
 Key = tuple[str, ...]
@@ -180,6 +181,8 @@ class Reason(enum.StrEnum):
     AUTOSCALER = "the autoscaler's count"
     SPELLING = "the same value spelled differently"
     UNREPORTED = "not reported by the service; compared with the last applied value"
+    OWNER_MARK = "the owner mark the provider writes, not declared"
+    STACK_MARK = "a cluster made elsewhere keeps its description until the description itself changes"
 
 
 @dataclass(frozen=True)
@@ -461,6 +464,32 @@ def _unreported_compared_with_last_applied(cmp: _Comparison, leaf: _Leaf) -> Out
     return FieldChange(render(leaf.key), *_shown(leaf.key, None, leaf.wanted, last), drift=False, reported=False)
 
 
+def _owner_mark_is_the_providers(cmp: _Comparison, leaf: _Leaf) -> Outcome:
+    """The `` [owner ...]`` mark at the end of the live description is written by the provider, never declared:
+    compared without it, so that it is no change, and state written before marks existed previews no change."""
+    if leaf.key != ("description",) or owner_of(leaf.raw_live) is None:
+        return None
+    if without_mark(leaf.raw_live) != leaf.wanted:
+        return _Verdict.DIFFERENT
+    return Ignored(render(leaf.key), Reason.OWNER_MARK, leaf.raw_live, leaf.wanted)
+
+
+def _adopted_description_keeps_its_text(cmp: _Comparison, leaf: _Leaf) -> Outcome:
+    """A cluster made elsewhere (no mark of ours) whose description is the declared one without the stack's mark
+    ("(Pulumi <project>/<stack>)", added by the program) is not rewritten just to add the mark.
+
+    Adopting clusters made in the console (``python -m provider.export``) must write nothing; the mark is
+    written with the next real change of the description.
+    """
+    if leaf.key != ("description",) or leaf.raw_live == leaf.wanted or not isinstance(leaf.raw_live, str | None):
+        return None
+    if is_pulumi_managed(leaf.raw_live):
+        return None
+    if without_stack_mark(leaf.wanted) != (leaf.raw_live or "").strip():  # no description at all: the bare mark
+        return None
+    return Ignored(render(leaf.key), Reason.STACK_MARK, leaf.raw_live, leaf.wanted)
+
+
 def _same_value(cmp: _Comparison, leaf: _Leaf) -> Outcome:
     """Equal after normalization is no change ("8192Mi" is 8Gi, "2" is 2): server-side formatting never shows.
 
@@ -494,7 +523,9 @@ def _autoscaler_owns_replica(cmp: _Comparison, leaf: _Leaf) -> Outcome:
 #: lists them for ``RAY_CLUSTERS_EXPLAIN``).
 LEAF_RULES: tuple[Callable[[_Comparison, _Leaf], Outcome], ...] = (
     _whole_group_missing,
+    _adopted_description_keeps_its_text,
     _unreported_compared_with_last_applied,
+    _owner_mark_is_the_providers,
     _same_value,
     _autoscaler_owns_replica,
 )

@@ -171,7 +171,8 @@ def validated(candidate: dict[str, Any]) -> tuple[RayClusterInputs, list[str]]:
 
 
 def user_description(live: str | None, owner: str | None) -> tuple[str | None, str | None]:
-    """(the user's part of a live description, a comment when the first ``up`` will rewrite the description).
+    """(the user's part of a live description, a comment when the first ``up`` will rewrite the description: only
+    when it carries another stack's mark).
 
     The program sends ``<description> (Pulumi <project>/<stack>)``, or ``Managed by Pulumi <project>/<stack>``
     without one (``config.stack_description``): that mark is the program's, so only the part before it is
@@ -182,7 +183,9 @@ def user_description(live: str | None, owner: str | None) -> tuple[str | None, s
     mark = managed or marked
     user = (marked.group("user") if marked else None) if mark else text
     user = user or None
-    if mark and mark.group("owner") == owner:
+    if not mark or mark.group("owner") == owner:
+        # Made elsewhere (no mark): the plan does not rewrite a description only to add the mark
+        # (plan._adopted_description_keeps_its_text); or it carries this stack's mark already.
         return user, None
     if owner is None:
         return user, (

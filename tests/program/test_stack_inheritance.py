@@ -73,10 +73,12 @@ def test_maps_merge_groups_by_name_lists_replace_null_removes() -> None:
     assert BASE_SPEC["a"]["headSpec"]["cpu"] == "4"  # the base itself is never changed
 
 
-def test_a_group_is_removed_by_name_and_an_unset_stack_takes_the_base() -> None:
+def test_a_group_is_removed_by_name_and_base_takes_the_base_as_it_is() -> None:
     removed = merge(BASE_SPEC, {"a": {"workerSpec": [{"groupName": "gpu", "remove": True}]}})
     assert [g["groupName"] for g in removed["a"]["workerSpec"]] == ["cpu"]
-    assert merge(BASE_SPEC, None) == BASE_SPEC
+    assert merge(BASE_SPEC, "base") == BASE_SPEC
+    assert merge(BASE_SPEC, []) == []  # a list declares the clusters whole: [] is none, even with a base
+    assert merge(BASE_SPEC, [{"name": "x"}]) == [{"name": "x"}]
     assert merge(None, [{"name": "x"}]) == [{"name": "x"}]  # no base: the stack file as it is
 
 
@@ -90,7 +92,9 @@ def test_a_group_is_removed_by_name_and_an_unset_stack_takes_the_base() -> None:
             f"{KEY}.a.workerSpec[0]",
             "no other",
         ),
-        ([{"name": "a"}], KEY, "must be a map"),
+        (None, KEY, "is not set"),
+        ({}, KEY, "is an empty map"),
+        ("other", KEY, "must be `base`"),
     ],
 )
 def test_merge_errors_name_the_file_and_the_key(stack: Any, key: str, words: str) -> None:

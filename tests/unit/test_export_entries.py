@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from provider.core.plan import plan_update, same_declaration
 from provider.schema.models import RayClusterDetail
-from provider.schema.spec import HeadSpec, RayClusterInputs, WorkerGroup, check_inputs
+from provider.schema.spec import IDENTITY_INPUTS, HeadSpec, RayClusterInputs, WorkerGroup, check_inputs
 from provider.stack.config import parse_clusters, stack_description
 from provider.stack.export import (
     Export,
@@ -169,7 +169,7 @@ def test_every_field_the_schema_accepts_is_exported_but_env_and_the_password() -
     }
     entry = shape(live)
     declared = {info.alias for info in RayClusterInputs.model_fields.values()}
-    options = {"workspaceId", "adoptClusterId", "timeouts", "desiredState", "restartOnPendingChanges"}
+    options = {"workspaceId", "adoptClusterId", "timeouts", "desiredState", "restartOnPendingChanges", *IDENTITY_INPUTS}
     assert set(entry.spec) == (declared - options - {"keepFailedCluster", "name"}) | {"adoptClusterId"}
     assert set(entry.spec["headSpec"]) == set(head) - {"env"}
     assert entry.spec["headSpec"]["gftConfig"] == {"redisUrl": "u", "redisUsername": "n"}
@@ -219,18 +219,20 @@ def test_a_replica_the_autoscaler_owns_is_left_out() -> None:
         (f"Batch (Pulumi {OWNER})", "Batch", False),
         (f"Managed by Pulumi {OWNER}", None, False),
         ("Batch (Pulumi ray-clusters/staging)", "Batch", True),
-        ("Made in the console", "Made in the console", True),
-        (None, None, True),
-        ("", None, True),
+        ("Made in the console", "Made in the console", False),  # made elsewhere: adopted as it is, no write
+        (None, None, False),
+        ("", None, False),
     ],
 )
 def test_the_description_is_the_users_part_and_a_rewrite_is_said(live: str | None, user: str | None, rewritten: bool):
     got, note = user_description(live, OWNER)
     assert got == user
     assert (note is not None) == rewritten
-    if not rewritten:  # what the program will send is what is live: no write
+    marked = "Pulumi" in (live or "")
+    if marked and not rewritten:  # what the program will send is what is live: no write
         assert stack_description(got, PROJECT, STACK) == live
-    assert user_description(live, None)[1] is not None  # no stack given: the mark cannot be checked
+    # No stack given: a marked description cannot be checked; one made elsewhere is kept as it is (no write).
+    assert (user_description(live, None)[1] is not None) == marked
 
 
 # -- the property adoption depends on -----------------------------------------------------------------------
