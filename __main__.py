@@ -7,13 +7,12 @@ A bad stack config stops the program before any resource is registered, naming e
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pulumi
 
-from provider.client.credentials import ENV_REGION
+from provider.client.credentials import region_from_env
 from provider.core.capacity import capacity_of, over_budget
 from provider.core.pricing import CURRENCY_KEY, PRICE_KEY, Price, PriceError, over_cost_budget, price_for
 from provider.resource import RayCluster, RayClusterArgs
@@ -188,7 +187,7 @@ def stack_price() -> Price | None:
     """The price the plan's cost uses (``cuHourPrice``/``currency``, else the region's list price), checked here
     so that a bad value fails the program before any resource, naming its key."""
     stack = pulumi.get_stack()
-    region = pulumi.Config("alicloud").get("region") or os.environ.get(ENV_REGION)
+    region = pulumi.Config("alicloud").get("region") or region_from_env()
     try:
         return price_for(region, pulumi.Config().get(PRICE_KEY), pulumi.Config().get(CURRENCY_KEY))
     except PriceError as exc:

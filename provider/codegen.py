@@ -33,6 +33,7 @@ SCALARS: tuple[tuple[Any, str], ...] = (
     (spec.Cpu, "str | float"),
     (spec.Memory, "str | int"),
     (spec.Flag, "bool"),
+    (spec.WorkerType, "str"),
     (spec.Replicas, "int"),
     (spec.Seconds, "int"),
     (spec.Timeout, "float"),

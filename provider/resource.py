@@ -33,7 +33,7 @@ from pydantic.alias_generators import to_snake
 
 from provider.args import RayClusterArgs, RayClusterKeywordArgs
 from provider.client.api import RayClusterApi
-from provider.client.credentials import ENV_REGION, ClientSettings
+from provider.client.credentials import ClientSettings, region_from_env
 from provider.concurrency import widen_server_pool
 from provider.core.decision import Decision, decide, decide_create, input_props, parsed, previous_inputs
 from provider.core.lifecycle import ClusterLifecycle
@@ -74,7 +74,7 @@ def settings_from_config(get: Callable[[str], Any]) -> ClientSettings:
 def price_from_config(get: Callable[[str], Any], region: str | None) -> Price | None:
     """The price per CU-hour for the plan's cost (``<project>:cuHourPrice``, else the region's list price)."""
     project = os.environ.get("PULUMI_PROJECT") or "ray-clusters"  # the engine sets it for every plugin
-    region = region or os.environ.get(ENV_REGION)
+    region = region or region_from_env()
     return price_for(region, get(f"{project}:{PRICE_KEY}"), get(f"{project}:{CURRENCY_KEY}"))
 
 

@@ -29,6 +29,16 @@ ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"  # noqa: S105 - an env var name, not a secret
 ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"  # noqa: S105 - an env var name, not a secret
 ENV_REGION = "ALIBABA_CLOUD_REGION_ID"
+#: Where the region is read from the environment, in this order: ours, then the names the Alibaba Cloud CLI and
+#: SDKs (ALIBABA_CLOUD_REGION) and pulumi-alicloud / Terraform (ALICLOUD_REGION) users already set.
+ENV_REGIONS = (ENV_REGION, "ALIBABA_CLOUD_REGION", "ALICLOUD_REGION")
+
+
+def region_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    """The first region set in ``ENV_REGIONS``, or None."""
+    env = os.environ if env is None else env
+    return next((env[name] for name in ENV_REGIONS if env.get(name)), None)
+
 
 PLACES_LOOKED_IN = (
     "stack config alicloud:accessKey + alicloud:secretKey (+ alicloud:securityToken)",
@@ -244,9 +254,11 @@ def resolve_endpoint(settings: ClientSettings, environ: Mapping[str, str] | None
     if settings.endpoint:
         return normalize_endpoint(settings.endpoint)
     env = os.environ if environ is None else environ
-    region = settings.region or env.get(ENV_REGION) or None
+    region = settings.region or region_from_env(env)
     if region is None:
-        raise EndpointError(f"No endpoint and no region: set emr:endpoint, or alicloud:region, or {ENV_REGION}.")
+        raise EndpointError(
+            f"No endpoint and no region: set emr:endpoint, or alicloud:region, or {' / '.join(ENV_REGIONS)}."
+        )
     if not _REGION_RE.match(region):
         raise EndpointError(f"Region {region!r} is not a valid region id (e.g. cn-hangzhou).")
     if settings.network not in ("public", "vpc"):

@@ -66,6 +66,10 @@ def read_records(paths: Sequence[str]) -> list[Row]:
                 lines = handle.read().splitlines()
         except OSError as exc:
             raise PlanFileError(f"cannot read plan file {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise PlanFileError(
+                f"plan file {path} is not text (not UTF-8): give the file RAY_CLUSTERS_PLAN_FILE wrote"
+            ) from None
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue

@@ -100,6 +100,16 @@ def normalize_bool(value: Any) -> bool:
     raise ValueError(f"must be true or false, got {short(value)}")
 
 
+WORKER_TYPES = ("CPU", "GPU")
+
+
+def normalize_worker_type(value: Any) -> str:
+    """``CPU`` or ``GPU`` as the service spells them, from any case ("cpu", "Gpu")."""
+    if isinstance(value, str) and value.strip().upper() in WORKER_TYPES:
+        return value.strip().upper()
+    raise ValueError(f"must be CPU or GPU, got {short(value)}")
+
+
 def normalize_extra_param(value: Any) -> str:
     """Compact JSON text from JSON text or from an object/list (which is serialized)."""
     if isinstance(value, str):

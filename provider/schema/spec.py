@@ -31,6 +31,7 @@ from provider.schema.normalize import (
     normalize_extra_param,
     normalize_memory,
     normalize_whole_number,
+    normalize_worker_type,
     short,
 )
 
@@ -121,6 +122,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Cpu = Annotated[str, _strict(normalize_cpu)]
 Memory = Annotated[str, _strict(normalize_memory)]
 Flag = Annotated[bool, _strict(normalize_bool)]
+WorkerType = Annotated[str, _strict(normalize_worker_type)]
 Replicas = Annotated[int, _strict(partial(normalize_whole_number, minimum=1))]
 Seconds = Annotated[int, _strict(partial(normalize_whole_number, minimum=0))]
 ExtraParam = Annotated[str, _strict(normalize_extra_param), StringConstraints(max_length=65536)]
@@ -168,7 +170,7 @@ class WorkerGroup(_Model):
     """One worker group; groups are matched by ``groupName``, so it is required and unique."""
 
     group_name: Annotated[str, StringConstraints(min_length=1, max_length=128)]
-    worker_type: Text | None = None
+    worker_type: WorkerType | None = None
     replica: Replicas | None = None
     min_replica: Replicas | None = None
     max_replica: Replicas | None = None

@@ -214,6 +214,18 @@ def test_regional_endpoints() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("env", "region"),
+    [
+        ({"ALIBABA_CLOUD_REGION": "cn-beijing"}, "cn-beijing"),
+        ({"ALICLOUD_REGION": "us-east-1"}, "us-east-1"),
+        ({"ALICLOUD_REGION": "us-east-1", "ALIBABA_CLOUD_REGION_ID": "eu-central-1"}, "eu-central-1"),
+    ],
+)
+def test_the_region_names_other_alibaba_cloud_tools_use_are_read_too(env: dict[str, str], region: str) -> None:
+    assert resolve_endpoint(ClientSettings(), env) == f"https://emr-serverless-spark.{region}.aliyuncs.com"
+
+
 def test_no_region_no_endpoint_is_a_clear_error() -> None:
     with pytest.raises(EndpointError, match=r"emr:endpoint.*alicloud:region.*ALIBABA_CLOUD_REGION_ID"):
         resolve_endpoint(ClientSettings(), {})

@@ -174,3 +174,18 @@ def test_the_report_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     broken.write_text('{"cluster": "a"}\nnot json\n')
     assert report.main([str(broken)]) == 2
     assert "line 2 is not a plan record" in capsys.readouterr().err
+
+
+def test_the_report_on_a_binary_or_non_json_file_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    binary = tmp_path / "plan.bin"
+    binary.write_bytes(bytes(range(256)))
+    assert report.main([str(binary)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not text (not UTF-8)" in err
+    listing = tmp_path / "list.json"
+    listing.write_text("[1, 2]\n")
+    assert report.main([str(listing)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "line 1 is not a plan record" in err

@@ -152,6 +152,7 @@ def test_every_field_the_schema_accepts_is_exported_but_env_and_the_password() -
         WorkerGroup,
         {
             "groupName": "g",
+            "workerType": "GPU",
             "replica": 2,
             "minReplica": 1,
             "maxReplica": 3,

@@ -190,3 +190,21 @@ def test_a_mistyped_gft_config_or_env_is_never_echoed() -> None:
     assert {f.path for f in failures} == {"headSpec.gftConfig", "headSpec.env"}
     text = " ".join(f.reason for f in failures)
     assert "hunter2" not in text and "abc123" not in text and "(hidden)" in text
+
+
+@pytest.mark.parametrize(("given", "sent"), [("cpu", "CPU"), ("Gpu", "GPU"), (" GPU ", "GPU"), ("CPU", "CPU")])
+def test_worker_type_is_accepted_in_any_case_and_sent_as_the_service_spells_it(given: str, sent: str) -> None:
+    model, failures = check_inputs(
+        {"workspaceId": "w-1", "name": "a", "workerSpec": [{"groupName": "g", "workerType": given}]}
+    )
+    assert model is not None, failures
+    assert model.api_body()["workerSpec"][0]["workerType"] == sent
+
+
+@pytest.mark.parametrize("given", ["TPU", "", "C PU", 1])
+def test_another_worker_type_is_refused_with_its_path(given: object) -> None:
+    model, failures = check_inputs(
+        {"workspaceId": "w-1", "name": "a", "workerSpec": [{"groupName": "g", "workerType": given}]}
+    )
+    assert model is None
+    assert [f.path for f in failures] == ["workerSpec[0].workerType"] and "CPU or GPU" in failures[0].reason
