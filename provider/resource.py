@@ -10,11 +10,12 @@ This module's path is frozen: users' state pickles ``provider.resource.RayCluste
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, Unpack
+from typing import Any, TypeVar, Unpack
 
 import pulumi
 from pulumi.dynamic import (
@@ -41,10 +42,11 @@ from provider.core.plan import declared_view
 from provider.core.pricing import CURRENCY_KEY, PRICE_KEY, Price, price_for
 from provider.reporting import planfile
 from provider.schema import spec
-from provider.schema.errors import InvalidInputsError
+from provider.schema.errors import EmrError, InvalidInputsError
 from provider.schema.models import RayClusterDetail
 from provider.schema.spec import DEFAULT_TIMEOUTS, check_inputs
 
+T = TypeVar("T")
 PROVIDER_KEY = "__provider"
 #: Set to 1 to have each Diff also print what it ignored on purpose, and why.
 EXPLAIN_ENV = "RAY_CLUSTERS_EXPLAIN"
@@ -111,6 +113,25 @@ def _outputs(props: Mapping[str, Any], cluster: RayClusterDetail) -> dict[str, A
     return outs
 
 
+def _one_line_errors(operation: Callable[..., T]) -> Callable[..., T]:
+    """An error of ours reaches the engine as its own message under a short traceback.
+
+    The SDK's server sends ``traceback.format_exc()`` as the error text, chained causes included (about 100
+    lines for a refused connection). Our errors already carry what the cause said (code, message, request id),
+    so they are raised again from here, with neither their inner frames nor their causes; their message is the
+    last line, whole. Anything else (a bug) keeps its whole traceback.
+    """
+
+    @functools.wraps(operation)
+    def run(self: Any, *args: Any) -> T:
+        try:
+            return operation(self, *args)
+        except EmrError as exc:
+            raise exc.with_traceback(None) from None
+
+    return run
+
+
 def _explaining() -> bool:
     """RAY_CLUSTERS_EXPLAIN=1 in the environment of `pulumi preview`/`up` (the provider process inherits it)."""
     return os.environ.get(EXPLAIN_ENV, "").strip().lower() in ("1", "true", "yes", "on")
@@ -171,6 +192,7 @@ class RayClusterProvider(ResourceProvider):
 
     # -- engine operations -----------------------------------------------------------------------------
 
+    @_one_line_errors
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = {k: v for k, v in news.items() if k != PROVIDER_KEY and k not in spec.OUTPUTS}
         declared, failures = check_inputs(props, is_unknown=_is_unknown)
@@ -180,6 +202,7 @@ class RayClusterProvider(ResourceProvider):
         # Checked inputs are what the engine stores: a password given in plain text is stored as a secret.
         return CheckResult(_with_secret_inputs_wrapped(news), [CheckFailure(f.path, f.reason) for f in failures])
 
+    @_one_line_errors
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         decision = decide(
             id_,
@@ -197,14 +220,17 @@ class RayClusterProvider(ResourceProvider):
             delete_before_replace=decision.delete_before_replace,
         )
 
+    @_one_line_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
         cluster = self._lifecycle().create(parsed(props))
         return CreateResult(cluster.cluster_id, _outputs(props, cluster))
 
+    @_one_line_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         outcome = self._lifecycle().update(id_, parsed(news), previous_inputs(olds))
         return UpdateResult(_outputs(news, outcome.cluster))
 
+    @_one_line_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         old_inputs = input_props(props)
         workspace_id = old_inputs.get("workspaceId")
@@ -219,6 +245,7 @@ class RayClusterProvider(ResourceProvider):
             inputs.update(declared_view(cluster.to_api_dict(), like))
         return ReadResult(id_, _outputs(inputs, cluster), _with_secret_inputs_wrapped(inputs))
 
+    @_one_line_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # Only the workspace and the delete timeout are needed: state whose other inputs no longer validate
         # (written by an older version) must still be destroyable.

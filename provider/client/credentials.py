@@ -14,6 +14,7 @@ Secrets live only in ``Credentials`` objects handed to the signer per request; n
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import re
 import threading
@@ -108,6 +109,7 @@ class DefaultChainCredentials:
     def _chain(self) -> Any:
         with self._lock:
             if self._provider is None:
+                _quiet_credentials_library()
                 if self._factory is not None:
                     self._provider = self._factory()
                 else:
@@ -135,6 +137,14 @@ class DefaultChainCredentials:
         return "DefaultChainCredentials()"
 
 
+def _quiet_credentials_library() -> None:
+    """Keep the credentials library's own log lines (each provider of its chain that found nothing, about 45 lines
+    with tracebacks) off stderr: the one error names every place looked in, and the engine shows stderr in every
+    preview. The library attaches its own stderr handler to the logger ``credentials`` when imported, so the
+    logger is disabled (which survives that) rather than given a handler."""
+    logging.getLogger("credentials").disabled = True
+
+
 def _short(text: str, limit: int = 400) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -145,8 +155,12 @@ def missing_credentials_error(reason: str | None = None) -> CredentialsError:
     places = "; ".join(f"({i}) {p}" for i, p in enumerate(PLACES_LOOKED_IN, 1))
     text = f"No Alibaba Cloud credentials found. Looked in: {places}."
     if reason:
-        text = f"{text} Default chain said: {reason}"
-    return CredentialsError(text)
+        text = f"{text} Default chain said: {_short(reason, 200)}"
+    # The action last and whole: it is what the user reads first.
+    return CredentialsError(
+        f"{text} Set keys: `pulumi config set --secret alicloud:accessKey <id>` and `alicloud:secretKey <secret>`, "
+        f"or export {ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET}."
+    )
 
 
 @dataclass(frozen=True, repr=False)
