@@ -59,10 +59,8 @@ MAX_WORKER_GROUPS = 50
 MAX_VOLUMES = 100
 DEFAULT_TIMEOUTS = {"create": 1800.0, "update": 1800.0, "delete": 1200.0}
 
-Path = tuple[str, ...]
-
 #: Inputs that are secret: stored encrypted wherever the provider hands them back to the engine.
-SECRET_INPUT_PATHS: tuple[Path, ...] = ((HEAD_SPEC, GFT_CONFIG, REDIS_PASSWORD),)
+SECRET_INPUT_PATHS: tuple[tuple[str, ...], ...] = ((HEAD_SPEC, GFT_CONFIG, REDIS_PASSWORD),)
 #: Keys whose values never appear in a diff line: the secret inputs, and env (it often carries tokens).
 HIDDEN_KEYS = frozenset({path[-1] for path in SECRET_INPUT_PATHS} | {ENV})
 #: Keys whose values never appear in a failure either: a mistyped gftConfig may be the password itself.
