@@ -198,6 +198,14 @@ def over_budget(shares: Mapping[str, Capacity | None], budget: Decimal, key: str
         f"the clusters can grow to {format_cu(total)} CU, over the capacity budget of {format_cu(budget)} CU "
         f"({key}): {parts}."
     )
+    return budget_problem(text, shares)
+
+
+def budget_problem(text: str, shares: Mapping[str, Capacity | None]) -> str:
+    """A budget's problem in full: ``text`` (what exceeds it), the clusters that could not be counted, what to do.
+
+    Shared by the capacity budget (``over_budget``) and the cost budget (``pricing.over_cost_budget``).
+    """
     unknown = sorted(name for name, share in shares.items() if share is None)
     if unknown:
         text += f" Not counted (sizes not declared): {', '.join(unknown)}."
@@ -225,4 +233,14 @@ def capacity_line(before: Capacity | None, after: Capacity | None) -> str:
     return text
 
 
-__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_line", "capacity_of", "format_cu", "format_delta", "over_budget"]
+__all__ = [
+    "GIB_PER_CU",
+    "ZERO",
+    "Capacity",
+    "budget_problem",
+    "capacity_line",
+    "capacity_of",
+    "format_cu",
+    "format_delta",
+    "over_budget",
+]

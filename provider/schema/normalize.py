@@ -79,13 +79,13 @@ def number_text(value: Any) -> Any:
 
 
 def cpu_cores(value: Any) -> Decimal:
-    """CPU cores as a number: 2, 2.0, "2" -> 2; "0.5" -> 0.5; refuses anything not more than 0."""
+    """CPU cores as a number in its plain form: 2, 2.0, "2" -> Decimal("2"); "0.50" -> Decimal("0.5")."""
     number = to_decimal(value)
     if number is None:
         raise InvalidValueError(f"cpu must be a number of cores like 2 or 0.5, got {short(value)}")
     if number <= 0:
         raise InvalidValueError(f"cpu must be more than 0 cores, got {short(value)}")
-    return number
+    return Decimal(plain_decimal(number))
 
 
 def normalize_cpu(value: Any) -> str:
