@@ -26,6 +26,7 @@ a class that belongs to a higher layer is defined there (it needs that layer's t
     ├── StackConfigError           stack/config.py: the stack config cannot become clusters (also a ValueError)
     ├── StackFileError             stack/files.py: Pulumi.yaml or a stack file is not a YAML map (also a ValueError)
     ├── MissingStackFileError      stack/files.py: the stack has no file (also a FileNotFoundError)
+    ├── ExportError                stack/export.py: no workspace or base to export with, or a cluster the schema refuses
     ├── PlanFileError              reporting/report.py: a plan file is missing or not JSON lines of plan records
     └── SchemaTypeError            codegen.py: a schema type has no typed-input form (also a TypeError)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pulumi
 
-from tests.program.harness import MAIN, PROJECT, ROOT, RunProgram
+from tests.support.paths import ROOT
+from tests.support.program_under_mocks import MAIN, PROJECT, RunProgram
 
 KEY = f"{PROJECT}:rayClusters"
 BAD = {"emr:workspaceId": "w-1", KEY: {"etl": {"headSpec": {"cpu": "lots"}}}}
