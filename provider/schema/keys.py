@@ -22,6 +22,9 @@ EXTRA_PARAM = "extraParam"
 # Provider options: declared like the API's fields, never sent to the API.
 ADOPT_CLUSTER_ID = "adoptClusterId"
 TIMEOUTS = "timeouts"
+# The resource's identity (the owner mark, ``schema/owner.py``): inputs, never compared.
+OWNER = "owner"
+OWNER_ALIASES = "ownerAliases"
 
 # -- inside headSpec (spec.HeadSpec) and a worker group (spec.WorkerGroup) ----------------------------------
 CPU = "cpu"
@@ -59,6 +62,8 @@ __all__ = [
     "MIN_REPLICA",
     "NAME",
     "NETWORK_SERVICE_NAME",
+    "OWNER",
+    "OWNER_ALIASES",
     "REDIS_PASSWORD",
     "REPLICA",
     "TIMEOUTS",

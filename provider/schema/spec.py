@@ -37,6 +37,8 @@ from provider.schema.keys import (
     MIN_REPLICA,
     NAME,
     NETWORK_SERVICE_NAME,
+    OWNER,
+    OWNER_ALIASES,
     REDIS_PASSWORD,
     REPLICA,
     TIMEOUTS,
@@ -293,7 +295,7 @@ _API_ATTRS = {name for name, info in RayClusterInputs.model_fields.items() if in
 #: The resource's identity: an input so that the provider knows it, never a difference (see ``owner``).
 _IDENTITY_ATTRS = {"owner", "owner_aliases"}
 #: Their property names, left out wherever inputs are compared.
-IDENTITY_INPUTS = ("owner", "ownerAliases")
+IDENTITY_INPUTS = (OWNER, OWNER_ALIASES)
 
 
 # -- check_inputs: pydantic errors -> one actionable Failure per property ---------------------------------

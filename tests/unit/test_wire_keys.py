@@ -20,6 +20,8 @@ DECLARED_IN: dict[str, tuple[type[BaseModel], ...]] = {
     "EXTRA_PARAM": (RayClusterInputs,),
     "ADOPT_CLUSTER_ID": (RayClusterInputs,),
     "TIMEOUTS": (RayClusterInputs,),
+    "OWNER": (RayClusterInputs,),
+    "OWNER_ALIASES": (RayClusterInputs,),
     "CPU": (HeadSpec, WorkerGroup),
     "MEMORY": (HeadSpec, WorkerGroup),
     "GPU_SPEC": (HeadSpec, WorkerGroup),
