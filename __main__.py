@@ -2,12 +2,14 @@
 
 Stack-specific values (the owning stack in each description, secrets from config) are computed here and
 passed as inputs, because the provider process cannot know the stack (``pulumi.get_stack()`` is wrong there).
-A bad stack config stops the program before any resource is registered, naming every key to fix.
+A bad stack config stops the program before any resource is registered, naming every key (and the stack file,
+found where ``Pulumi.yaml`` says: ``provider.stack.files``) to fix.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -16,11 +18,15 @@ from provider.client.credentials import region_from_env
 from provider.core.capacity import capacity_of, over_budget
 from provider.core.pricing import CURRENCY_KEY, PRICE_KEY, Price, PriceError, over_cost_budget, price_for
 from provider.resource import RayCluster, RayClusterArgs
+from provider.schema.keys import GFT_CONFIG, HEAD_SPEC
+from provider.schema.normalize import to_decimal
+from provider.schema.paths import config_path
 from provider.schema.spec import SECRET_OUTPUTS
 from provider.stack.config import (
     BUDGET_KEY,
     CLUSTERS_KEY,
     COST_BUDGET_KEY,
+    PASSWORD_REF_KEY,
     RESOURCE_OPTION_KEYS,
     WORKSPACE_KEY,
     ClusterEntry,
@@ -32,6 +38,7 @@ from provider.stack.config import (
     unknown_keys,
     with_redis_password,
 )
+from provider.stack.files import project_root, stack_file_name
 from provider.stack.inherit import BASE_FILE, BASE_KEY, USE_BASE, effective_clusters, origin
 
 #: The outputs of each cluster that `pulumi stack output` shows.
@@ -41,6 +48,11 @@ STACK_OUTPUTS = ("clusterId", "state", "jobUrl", "grpcEndpoint", "dashboardUrl",
 def _config(full_key: str) -> tuple[pulumi.Config, str]:
     namespace, _, key = full_key.rpartition(":")
     return pulumi.Config(namespace or None), key
+
+
+def _stack_file() -> str:
+    """The stack's file as messages name it, e.g. ``stacks/Pulumi.prod.yaml`` (Pulumi.yaml's stackConfigDir)."""
+    return stack_file_name(project_root(Path(__file__).resolve().parent), pulumi.get_stack())
 
 
 def _is_set(full_key: str) -> bool:
@@ -58,7 +70,7 @@ def _object(key: str, full_key: str, hint: str, stack_file: str) -> Any:
 
 def stack_options() -> dict[str, bool]:
     """Stack-wide defaults of the resource options (`ray-clusters:protect`, `ray-clusters:retainOnDelete`)."""
-    project, stack = pulumi.get_project(), pulumi.get_stack()
+    project = pulumi.get_project()
     defaults: dict[str, bool] = {}
     problems = []
     for key, attr in RESOURCE_OPTION_KEYS.items():
@@ -71,7 +83,7 @@ def stack_options() -> dict[str, bool]:
         else:
             defaults[attr] = flag
     if problems:
-        raise StackConfigError(problems, f"stacks/Pulumi.{stack}.yaml")
+        raise StackConfigError(problems, _stack_file())
     return defaults
 
 
@@ -86,7 +98,7 @@ def load_clusters() -> list[ClusterEntry]:
     Unknown keys of our namespaces are among the problems: a misspelled key must fail, never be ignored.
     """
     project, stack = pulumi.get_project(), pulumi.get_stack()
-    stack_file = f"stacks/Pulumi.{stack}.yaml"
+    stack_file = _stack_file()
     root = f"{project}:{CLUSTERS_KEY}"
     base_key = f"{project}:{BASE_KEY}"
     hint = f"write `{USE_BASE}` for the base as it is, or the clusters as YAML under config: in the stack file"
@@ -109,7 +121,7 @@ def _parse(project: str, stack: str, stack_file: str, base: Any, raw: Any) -> li
 
     def note(cluster: str, path: str) -> str | None:
         if origin(base, raw, cluster, path, clusters) == "base":
-            return f"set in the base: {BASE_FILE} {base_key}.{cluster}"
+            return f"set in the base: {BASE_FILE} {config_path(base_key, cluster)}"
         return None
 
     workspace_config, workspace_key = _config(WORKSPACE_KEY)
@@ -125,7 +137,7 @@ def _parse(project: str, stack: str, stack_file: str, base: Any, raw: Any) -> li
     missing = [
         ConfigProblem(
             entry.redis_password_key,
-            f"is not set (named by {entry.config_key}.headSpec.gftConfig.redisPasswordSecret): "
+            f"is not set (named by {config_path(entry.config_key, HEAD_SPEC, GFT_CONFIG, PASSWORD_REF_KEY)}): "
             f"run `pulumi config set --secret {entry.redis_password_key} <password>`.",
         )
         for entry in entries
@@ -165,44 +177,39 @@ def outputs_of(cluster: RayCluster) -> dict[str, pulumi.Output[Any]]:
 
 def check_capacity_budget(entries: list[ClusterEntry]) -> None:
     """Fail before any resource is declared when the clusters can grow past `capacityBudgetCu` (optional)."""
-    project, stack = pulumi.get_project(), pulumi.get_stack()
-    key = f"{project}:{BUDGET_KEY}"
+    key = f"{pulumi.get_project()}:{BUDGET_KEY}"
     raw = pulumi.Config().get(BUDGET_KEY)
     if raw is None:
         return
-    try:
-        budget = Decimal(raw.strip())
-    except (InvalidOperation, AttributeError):
-        budget = Decimal("NaN")
-    if not budget.is_finite() or budget < 0:
+    budget = _amount(raw)
+    if budget is None:
         problem = ConfigProblem(key, f"must be a number of compute units like 64, got {raw!r}.")
-        raise StackConfigError([problem], f"stacks/Pulumi.{stack}.yaml")
+        raise StackConfigError([problem], _stack_file())
     shares = {entry.resource_name: capacity_of(entry.props) for entry in entries}
     problem_text = over_budget(shares, budget, key)
     if problem_text:
-        raise StackConfigError([ConfigProblem(key, problem_text)], f"stacks/Pulumi.{stack}.yaml")
+        raise StackConfigError([ConfigProblem(key, problem_text)], _stack_file())
 
 
 def stack_price() -> Price | None:
     """The price the plan's cost uses (``cuHourPrice``/``currency``, else the region's list price), checked here
     so that a bad value fails the program before any resource, naming its key."""
-    stack = pulumi.get_stack()
     region = pulumi.Config("alicloud").get("region") or region_from_env()
     try:
         return price_for(region, pulumi.Config().get(PRICE_KEY), pulumi.Config().get(CURRENCY_KEY))
     except PriceError as exc:
         problem = ConfigProblem(f"{pulumi.get_project()}:{exc.key}", str(exc))
-        raise StackConfigError([problem], f"stacks/Pulumi.{stack}.yaml") from None
+        raise StackConfigError([problem], _stack_file()) from None
 
 
 def check_cost_budget(entries: list[ClusterEntry], price: Price | None) -> None:
     """Fail before any resource is declared when the clusters can cost more per hour than `costBudgetPerHour`."""
-    project, stack = pulumi.get_project(), pulumi.get_stack()
+    project = pulumi.get_project()
     raw = pulumi.Config().get(COST_BUDGET_KEY)
     if raw is None:
         return
     key = f"{project}:{COST_BUDGET_KEY}"
-    budget = _positive(raw)
+    budget = _amount(raw)
     problem = None
     if budget is None:
         problem = f"must be an amount of money per hour like 25, got {raw!r}."
@@ -212,15 +219,13 @@ def check_cost_budget(entries: list[ClusterEntry], price: Price | None) -> None:
         shares = {entry.resource_name: capacity_of(entry.props) for entry in entries}
         problem = over_cost_budget(shares, budget, price, key)
     if problem:
-        raise StackConfigError([ConfigProblem(key, problem)], f"stacks/Pulumi.{stack}.yaml")
+        raise StackConfigError([ConfigProblem(key, problem)], _stack_file())
 
 
-def _positive(raw: str) -> Decimal | None:
-    try:
-        value = Decimal(raw.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-    return value if value.is_finite() and value >= 0 else None
+def _amount(raw: str) -> Decimal | None:
+    """A budget from config text: a finite number, 0 or more (the rule of ``normalize.to_decimal``); else None."""
+    value = to_decimal(raw)
+    return value if value is not None and value >= 0 else None
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator
 
 from provider.schema import spec
+from provider.schema.errors import EmrError
 
 TARGET = Path(__file__).with_name("args.py")
 
@@ -49,7 +50,7 @@ BLOCKS: tuple[tuple[type[BaseModel], str], ...] = (
 _NAMES = {model: name for model, name in BLOCKS}
 
 
-class SchemaTypeError(TypeError):
+class SchemaTypeError(EmrError, TypeError):
     """A type in spec.py that this generator does not know how to offer in Python: teach it (SCALARS)."""
 
 

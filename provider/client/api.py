@@ -1,7 +1,7 @@
 """HTTP client of the seven Ray-cluster operations (EMR Serverless Spark 2023-08-08).
 
 One ``httpx.Client`` per instance (keep-alive: one TCP connection for serial calls), signed with
-``AcsSigner``, every answer turned into a typed model or a typed error (see ``provider.errors``).
+``AcsSigner``, every answer turned into a typed model or a typed error (see ``provider.schema.errors``).
 
 Retries follow ``RetryPolicy``. Create is special: CreateRayCluster is not idempotent, so once the
 request may have reached the server (read timeout, connection dropped after sending, 5xx) it is not
@@ -39,9 +39,17 @@ from provider.client.credentials import (
 from provider.client.retry import RetryPolicy, call_with_retries
 from provider.client.signing import AcsSigner, percent_encode
 from provider.schema import spec
-from provider.schema.errors import AmbiguousCreateError, ApiError, MalformedResponseError, ServerError, TransportError
+from provider.schema.errors import (
+    AmbiguousCreateError,
+    ApiError,
+    InvalidValueError,
+    MalformedResponseError,
+    ServerError,
+    TransportError,
+)
 from provider.schema.models import ClusterIdResponse, RayClusterDetail, RayClusterList, RayClusterSummary
 
+# Named before the layers existed, and kept: logging configs (and the tests) select this name.
 logger = logging.getLogger("provider.api")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -77,6 +85,12 @@ def _dumps(body: Mapping[str, Any]) -> bytes:
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
     return json.dumps(dict(body), ensure_ascii=False, separators=(",", ":"), default=plain).encode("utf-8")
+
+
+def _path(workspace_id: str, cluster_id: str | None = None) -> str:
+    """The resource path of the workspace's clusters, or of one cluster."""
+    path = f"/api/v1/workspaces/{percent_encode(workspace_id)}/rayCluster"
+    return path if cluster_id is None else f"{path}/{percent_encode(cluster_id)}"
 
 
 class RayClusterApi:
@@ -140,7 +154,7 @@ class RayClusterApi:
 
     def create(self, workspace_id: str, body: Mapping[str, Any]) -> str:
         """CreateRayCluster; returns the new clusterId. May raise AmbiguousCreateError (see module doc)."""
-        call = _Call("CreateRayCluster", "POST", self._path(workspace_id), body=_dumps(body))
+        call = _Call("CreateRayCluster", "POST", _path(workspace_id), body=_dumps(body))
         try:
             answer = self._execute(call)
             created = answers.parse(call.context, answer, ClusterIdResponse)
@@ -161,18 +175,18 @@ class RayClusterApi:
 
     def get(self, workspace_id: str, cluster_id: str) -> RayClusterDetail:
         """GetRayCluster. Raises NotFoundError when the cluster does not exist."""
-        call = _Call("GetRayCluster", "GET", self._path(workspace_id, cluster_id), cluster_id)
+        call = _Call("GetRayCluster", "GET", _path(workspace_id, cluster_id), cluster_id)
         # The model requires clusterId and state: an answer without them is refused as malformed.
         return answers.parse(call.context, self._execute(call), RayClusterDetail)
 
     def list(self, workspace_id: str, page_size: int = 100) -> Iterator[RayClusterSummary]:
         """ListRayCluster, page by page (pageNum from 1) until a short page; lazily."""
         if not 1 <= page_size <= 100:
-            raise ValueError("page_size must be between 1 and 100")
+            raise InvalidValueError("page_size must be between 1 and 100")
         seen: set[str] = set()
         for page_num in range(1, _MAX_PAGES + 1):
             params = (("pageNum", str(page_num)), ("pageSize", str(page_size)))
-            call = _Call("ListRayCluster", "GET", self._path(workspace_id), params=params)
+            call = _Call("ListRayCluster", "GET", _path(workspace_id), params=params)
             items = answers.parse(call.context, self._execute(call), RayClusterList).ray_clusters or []
             fresh = [c for c in items if c.cluster_id is None or c.cluster_id not in seen]
             yield from fresh
@@ -183,32 +197,27 @@ class RayClusterApi:
 
     def update(self, workspace_id: str, cluster_id: str, body: Mapping[str, Any]) -> None:
         """UpdateRayCluster with exactly ``body`` (only the keys to change)."""
-        call = _Call("UpdateRayCluster", "POST", self._path(workspace_id, cluster_id), cluster_id, _dumps(body))
+        call = _Call("UpdateRayCluster", "POST", _path(workspace_id, cluster_id), cluster_id, _dumps(body))
         answers.parse(call.context, self._execute(call), ClusterIdResponse)
 
     def delete(self, workspace_id: str, cluster_id: str) -> None:
         """DeleteRayCluster. Raises NotFoundError when already gone (the caller decides if that is fine)."""
-        call = _Call("DeleteRayCluster", "DELETE", self._path(workspace_id, cluster_id), cluster_id)
+        call = _Call("DeleteRayCluster", "DELETE", _path(workspace_id, cluster_id), cluster_id)
         self._execute(call)
 
     def start(self, workspace_id: str, cluster_id: str, client_token: str | None = None) -> None:
         """StartRayCluster; ``client_token`` is the service's idempotency token (sent only when given)."""
         body = {} if client_token is None else {"clientToken": client_token}
-        path = self._path(workspace_id, cluster_id) + "/start"
+        path = _path(workspace_id, cluster_id) + "/start"
         self._execute(_Call("StartRayCluster", "POST", path, cluster_id, _dumps(body)))
 
     def stop(self, workspace_id: str, cluster_id: str, instance_id: str | None = None) -> None:
         """StopRayCluster (``instance_id`` is the optional node id the API accepts; sent only when given)."""
         body = {} if instance_id is None else {"instanceId": instance_id}
-        path = self._path(workspace_id, cluster_id) + "/stop"
+        path = _path(workspace_id, cluster_id) + "/stop"
         self._execute(_Call("StopRayCluster", "POST", path, cluster_id, _dumps(body)))
 
     # -- plumbing --------------------------------------------------------------------------------
-
-    @staticmethod
-    def _path(workspace_id: str, cluster_id: str | None = None) -> str:
-        path = f"/api/v1/workspaces/{percent_encode(workspace_id)}/rayCluster"
-        return path if cluster_id is None else f"{path}/{percent_encode(cluster_id)}"
 
     def _execute(self, call: _Call) -> answers.Answer:
         """Send with retries; translate transport failures; enforce the Create ambiguity rule."""
@@ -219,7 +228,9 @@ class RayClusterApi:
                 lambda: self._attempt(call, started),
                 policy=self._retry,
                 retryable=answers.create_retryable if is_create else answers.retryable,
-                on_retry=lambda error, attempt, sleep: self._log_retry(call, error, attempt, sleep),
+                on_retry=lambda error, attempt, sleep: _log_retry(
+                    call, error, attempt, self._retry.max_attempts, sleep
+                ),
             )
         except httpx.TransportError as exc:
             where: dict[str, Any] = {"cluster_id": call.cluster_id, "message": answers.describe_transport(exc)}
@@ -249,7 +260,7 @@ class RayClusterApi:
             params=call.params or None,
             content=call.body,
             headers=headers,
-            timeout=self._attempt_timeout(started),
+            timeout=_attempt_timeout(self._timeout, self._retry.deadline, started),
         )
         sent = time.monotonic()
         status: int | None = None
@@ -258,7 +269,7 @@ class RayClusterApi:
             status = response.status_code
         finally:
             if self._request_log is not None:
-                self._log_request(self._request_log, call, status)
+                _log_request(self._request_log, call, status, self._secrets())
         logger.debug(
             "%s%s -> HTTP %d in %.0f ms",
             call.action,
@@ -268,32 +279,6 @@ class RayClusterApi:
         )
         return answers.decode(call.context, response, self._secrets())
 
-    def _attempt_timeout(self, started: float) -> httpx.Timeout:
-        """The configured timeout, shortened so that one attempt cannot outlive the deadline."""
-        remaining = max(self._retry.deadline - (time.monotonic() - started), 0.1)
-        t = self._timeout
-        if all(value is not None and value <= remaining for value in (t.connect, t.read, t.write, t.pool)):
-            return t  # the common case: the deadline is far away
-
-        def clip(value: float | None) -> float:
-            return remaining if value is None else min(value, remaining)
-
-        return httpx.Timeout(connect=clip(t.connect), read=clip(t.read), write=clip(t.write), pool=clip(t.pool))
-
-    def _log_request(self, path: str, call: _Call, status: int | None) -> None:
-        """One line of the opt-in request log (see the module doc): no headers, secret values replaced."""
-
-        def hide(value: Any) -> Any:
-            if isinstance(value, dict):
-                return {k: "[redacted]" if k in spec.HIDDEN_KEYS else hide(v) for k, v in value.items()}
-            return [hide(v) for v in value] if isinstance(value, list) else value
-
-        body = hide(json.loads(call.body)) if call.body else None
-        entry = {"action": call.action, "clusterId": call.cluster_id, "body": body, "status": status}
-        line = answers.redact(json.dumps(entry, ensure_ascii=False), self._secrets())
-        with _REQUEST_LOG_LOCK, open(path, "a", encoding="utf-8") as log:
-            log.write(line + "\n")
-
     def _secrets(self) -> tuple[str, ...]:
         """The current secret values, to redact from server text (none when credentials cannot be read)."""
         try:
@@ -302,21 +287,51 @@ class RayClusterApi:
             return ()
         return tuple(secret for secret in (creds.access_key_secret, creds.security_token) if secret)
 
-    def _log_retry(self, call: _Call, error: BaseException, attempt: int, sleep: float) -> None:
-        what = (
-            f"{error.code or type(error).__name__} (HTTP {error.status})"
-            if isinstance(error, ApiError)
-            else type(error).__name__
-        )
-        logger.info(
-            "%s%s: attempt %d/%d failed with %s; retrying in %.3f s",
-            call.action,
-            f" {call.cluster_id}" if call.cluster_id else "",
-            attempt,
-            self._retry.max_attempts,
-            what,
-            sleep,
-        )
+
+def _attempt_timeout(timeout: httpx.Timeout, deadline: float, started: float) -> httpx.Timeout:
+    """The configured timeout, shortened so that one attempt cannot outlive the call's deadline."""
+    remaining = max(deadline - (time.monotonic() - started), 0.1)
+    t = timeout
+    if all(value is not None and value <= remaining for value in (t.connect, t.read, t.write, t.pool)):
+        return t  # the common case: the deadline is far away
+
+    def clip(value: float | None) -> float:
+        return remaining if value is None else min(value, remaining)
+
+    return httpx.Timeout(connect=clip(t.connect), read=clip(t.read), write=clip(t.write), pool=clip(t.pool))
+
+
+def _log_request(path: str, call: _Call, status: int | None, secrets: tuple[str, ...]) -> None:
+    """One line of the opt-in request log (see the module doc): no headers, secret values replaced."""
+
+    def hide(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: "[redacted]" if k in spec.HIDDEN_KEYS else hide(v) for k, v in value.items()}
+        return [hide(v) for v in value] if isinstance(value, list) else value
+
+    body = hide(json.loads(call.body)) if call.body else None
+    entry = {"action": call.action, "clusterId": call.cluster_id, "body": body, "status": status}
+    line = answers.redact(json.dumps(entry, ensure_ascii=False), secrets)
+    with _REQUEST_LOG_LOCK, open(path, "a", encoding="utf-8") as log:
+        log.write(line + "\n")
+
+
+def _log_retry(call: _Call, error: BaseException, attempt: int, attempts: int, sleep: float) -> None:
+    """One INFO line per retry: which call, which attempt of how many, what failed, how long until the next."""
+    what = (
+        f"{error.code or type(error).__name__} (HTTP {error.status})"
+        if isinstance(error, ApiError)
+        else type(error).__name__
+    )
+    logger.info(
+        "%s%s: attempt %d/%d failed with %s; retrying in %.3f s",
+        call.action,
+        f" {call.cluster_id}" if call.cluster_id else "",
+        attempt,
+        attempts,
+        what,
+        sleep,
+    )
 
 
 __all__ = ["DEFAULT_TIMEOUT", "REQUEST_LOG_ENV", "RayClusterApi"]

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import tenacity
 
-from provider.schema.errors import ThrottledError
+from provider.schema.errors import InvalidValueError, ThrottledError
 
 T = TypeVar("T")
 
@@ -37,9 +37,9 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError("max_attempts must be >= 1")
+            raise InvalidValueError("max_attempts must be >= 1")
         if self.initial < 0 or self.cap < 0 or self.deadline <= 0:
-            raise ValueError("initial and cap must be >= 0 and deadline > 0")
+            raise InvalidValueError("initial and cap must be >= 0 and deadline > 0")
 
     def backoff(self, attempt: int, rng: Callable[[float, float], float] = random.uniform) -> float:
         """Full-jitter sleep after failed attempt number ``attempt`` (1-based)."""
@@ -51,10 +51,6 @@ class RetryPolicy:
         if isinstance(error, ThrottledError) and error.retry_after is not None:
             return error.retry_after
         return self.backoff(attempt)
-
-
-#: No retries at all (used for single-shot calls and in tests of the non-retry paths).
-NO_RETRY = RetryPolicy(max_attempts=1)
 
 
 def call_with_retries(
@@ -108,4 +104,4 @@ def call_with_retries(
     return retrying(replay_then_call)
 
 
-__all__ = ["NO_RETRY", "RetryPolicy", "call_with_retries"]
+__all__ = ["RetryPolicy", "call_with_retries"]

@@ -19,7 +19,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from provider.schema.normalize import lenient, normalize_bool, normalize_cpu, normalize_memory, normalize_whole_number
+from provider.schema.keys import (
+    CPU,
+    ENABLE_AUTO_SCALING,
+    GPU_SPEC,
+    HEAD_SPEC,
+    MAX_REPLICA,
+    MEMORY,
+    MIN_REPLICA,
+    REPLICA,
+    WORKER_SPEC,
+)
+from provider.schema.normalize import (
+    cpu_cores,
+    json_number,
+    memory_gib,
+    normalize_bool,
+    normalize_whole_number,
+    or_none,
+    plain_decimal,
+)
 
 #: GiB of memory per CU.
 GIB_PER_CU = Decimal(4)
@@ -55,13 +74,13 @@ class Capacity:
     def to_json(self) -> dict[str, float | int]:
         """The plan file's shape: ``{"cu", "cuMax", "vcpu", "memoryGiB", "gpuNodes", "billedCu", "billedCuMax"}``."""
         return {
-            "cu": _number(self.cu),
-            "cuMax": _number(self.cu_max),
-            "vcpu": _number(self.vcpu),
-            "memoryGiB": _number(self.memory_gib),
+            "cu": json_number(self.cu),
+            "cuMax": json_number(self.cu_max),
+            "vcpu": json_number(self.vcpu),
+            "memoryGiB": json_number(self.memory_gib),
             "gpuNodes": self.gpu_nodes,
-            "billedCu": _number(self.billed_cu),
-            "billedCuMax": _number(self.billed_cu_max),
+            "billedCu": json_number(self.billed_cu),
+            "billedCuMax": json_number(self.billed_cu_max),
         }
 
     @classmethod
@@ -117,58 +136,51 @@ class _Node:
         )
 
 
-_cpu = lenient(normalize_cpu)
-_memory = lenient(normalize_memory)
-_count = lenient(normalize_whole_number)
-_flag = lenient(normalize_bool)
+# The size rules of the inputs, applied to declared and live values alike; None: absent or not a valid size.
+_cores = or_none(cpu_cores)
+_gib = or_none(memory_gib)
+_count = or_none(normalize_whole_number)
+_flag = or_none(normalize_bool)
 
 
 def _node(spec: Mapping[str, Any]) -> _Node | None:
-    cpu, memory = _cpu(spec.get("cpu")), _memory(spec.get("memory"))
-    if not isinstance(cpu, str) or not isinstance(memory, str) or not memory.endswith("Gi"):
+    cores, gib = _cores(spec.get(CPU)), _gib(spec.get(MEMORY))
+    if cores is None or gib is None:
         return None  # unknown, or not a size we can read
-    return _Node(Decimal(cpu), Decimal(memory[:-2]), bool(spec.get("gpuSpec")))
+    return _Node(cores, Decimal(gib), bool(spec.get(GPU_SPEC)))
 
 
 def _replicas(group: Mapping[str, Any]) -> int | None:
-    for key in ("replica", "minReplica"):
+    for key in (REPLICA, MIN_REPLICA):
         if group.get(key) is not None:
-            count = _count(group[key])
-            return count if isinstance(count, int) else None
+            return _count(group[key])
     return 1
 
 
 def capacity_of(spec: Mapping[str, Any]) -> Capacity | None:
     """The capacity of a cluster spec (``headSpec`` and ``workerSpec``, API-shaped); None if a size is unknown."""
-    head = spec.get("headSpec")
+    head = spec.get(HEAD_SPEC)
     head_node = _node(head) if isinstance(head, Mapping) else None
     if head_node is None:
         return None
-    autoscaling = isinstance(head, Mapping) and _flag(head.get("enableAutoScaling")) is True
+    autoscaling = isinstance(head, Mapping) and _flag(head.get(ENABLE_AUTO_SCALING)) is True
     total = head_node.times(1, 1)
-    for group in spec.get("workerSpec") or ():
-        node = _node(group) if isinstance(group, Mapping) else None
-        replicas = _replicas(group) if isinstance(group, Mapping) else None
-        if node is None or replicas is None:
+    for group in spec.get(WORKER_SPEC) or ():
+        if not isinstance(group, Mapping):
             return None
-        most = replicas
-        if autoscaling and group.get("maxReplica") is not None:
-            most = _count(group["maxReplica"])
-            if not isinstance(most, int):
-                return None
+        node, replicas = _node(group), _replicas(group)
+        most = _count(group[MAX_REPLICA]) if autoscaling and group.get(MAX_REPLICA) is not None else replicas
+        if node is None or replicas is None or most is None:
+            return None
         total += node.times(replicas, most)
     return total
-
-
-def _number(value: Decimal) -> float | int:
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def format_cu(value: Decimal | float | int | None) -> str:
     """'18', '2.5' (two decimals at most) or '?' (unknown)."""
     if value is None:
         return "?"
-    return format(Decimal(str(value)).quantize(Decimal("0.01")).normalize(), "f")
+    return plain_decimal(Decimal(str(value)).quantize(Decimal("0.01")))
 
 
 def over_budget(shares: Mapping[str, Capacity | None], budget: Decimal, key: str) -> str | None:
@@ -186,6 +198,14 @@ def over_budget(shares: Mapping[str, Capacity | None], budget: Decimal, key: str
         f"the clusters can grow to {format_cu(total)} CU, over the capacity budget of {format_cu(budget)} CU "
         f"({key}): {parts}."
     )
+    return budget_problem(text, shares)
+
+
+def budget_problem(text: str, shares: Mapping[str, Capacity | None]) -> str:
+    """A budget's problem in full: ``text`` (what exceeds it), the clusters that could not be counted, what to do.
+
+    Shared by the capacity budget (``over_budget``) and the cost budget (``pricing.over_cost_budget``).
+    """
     unknown = sorted(name for name, share in shares.items() if share is None)
     if unknown:
         text += f" Not counted (sizes not declared): {', '.join(unknown)}."
@@ -213,4 +233,14 @@ def capacity_line(before: Capacity | None, after: Capacity | None) -> str:
     return text
 
 
-__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_line", "capacity_of", "format_cu", "format_delta", "over_budget"]
+__all__ = [
+    "GIB_PER_CU",
+    "ZERO",
+    "Capacity",
+    "budget_problem",
+    "capacity_line",
+    "capacity_of",
+    "format_cu",
+    "format_delta",
+    "over_budget",
+]

@@ -25,6 +25,7 @@ from typing import Any, Literal, get_args
 from provider.core.capacity import Capacity
 from provider.core.plan import FieldChange, is_hidden
 from provider.core.pricing import HOURS_PER_MONTH, Price
+from provider.schema.errors import InvalidValueError
 from provider.schema.spec import HIDDEN_KEYS
 
 Action = Literal["create", "update", "replace", "none"]
@@ -102,7 +103,7 @@ class PlanRecord:
         """A record read back; raises KeyError, TypeError or ValueError when it is not one."""
         action = data.get("action", "none")
         if action not in ACTIONS:
-            raise ValueError(f"unknown action {action!r}")
+            raise InvalidValueError(f"unknown action {action!r}")
         capacity = data.get("capacity") or {}
         changes = tuple(
             RecordedChange(str(c["path"]), c.get("live"), c.get("declared"), bool(c.get("drift")))

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from provider.schema.errors import EmrError, InvalidValueError
+
 T = TypeVar("T")
 
 #: First progress message once the wait exceeds this, then at most one per PROGRESS_EVERY.
@@ -37,18 +39,18 @@ class WaitPolicy:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.timeout) and self.timeout >= 0):
-            raise ValueError(f"timeout must be a finite number of seconds >= 0, got {self.timeout!r}")
+            raise InvalidValueError(f"timeout must be a finite number of seconds >= 0, got {self.timeout!r}")
         if not 0 < self.min_delay <= self.max_delay:
-            raise ValueError("delays must satisfy 0 < min_delay <= max_delay")
+            raise InvalidValueError("delays must satisfy 0 < min_delay <= max_delay")
         if not self.fraction >= 0:
-            raise ValueError("fraction must be >= 0")
+            raise InvalidValueError("fraction must be >= 0")
 
     def delay(self, elapsed: float) -> float:
         """The pause before the next poll after ``elapsed`` seconds of waiting."""
         return min(self.max_delay, max(self.min_delay, self.fraction * elapsed))
 
 
-class WaitError(Exception):
+class WaitError(EmrError):
     """Base of the waiter's outcomes other than success; ``last`` is the last value fetched."""
 
     def __init__(self, message: str, *, last: Any, elapsed: float) -> None:

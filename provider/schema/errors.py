@@ -1,20 +1,39 @@
-"""Every exception the EMR Ray-cluster client raises, in one place.
+"""The project's exception tree: what callers branch on, documented once for every layer.
 
-The hierarchy is what callers branch on, so it is documented here rather than spread over modules::
+Every exception the project raises derives from ``EmrError``. The classes of the bottom layer are defined here;
+a class that belongs to a higher layer is defined there (it needs that layer's types) and listed here::
 
-    EmrError                       base of everything below
+    EmrError                       base: ``except EmrError`` catches every failure the project raises
     ├── CredentialsError           no usable access key pair was found (lists every place looked in)
     ├── EndpointError              no region/endpoint, or an endpoint that is unsafe (plain http off-loopback)
     ├── InvalidInputsError         inputs that Check refused reached another call (or state lacks a key it needs)
-    └── ApiError                   one API operation failed; carries operation, cluster_id, status, code, ...
-        ├── NotFoundError          RayClusterNotFound (or a bare 404): "already gone" for Delete
-        ├── ThrottledError         Throttling* codes, any HTTP status (retried)
-        ├── InvalidParameterError  InvalidParameter* / MissingParameter* (the request itself is wrong)
-        ├── AuthError              signature, access key, STS token, timestamp, nonce, Forbidden* (never retried)
-        ├── ServerError            HTTP 5xx (retried, except on Create)
-        ├── TransportError         connection failures / timeouts that outlived the retries
-        ├── MalformedResponseError the server answered something that is not the documented JSON
-        └── AmbiguousCreateError   CreateRayCluster may or may not have been applied: look it up by name
+    ├── InvalidValueError          a value no normalizer accepts, or a setting out of its range (also a ValueError)
+    ├── ApiError                   one API operation failed; carries operation, cluster_id, status, code, ...
+    │   ├── NotFoundError          RayClusterNotFound (or a bare 404): "already gone" for Delete
+    │   ├── ThrottledError         Throttling* codes, any HTTP status (retried)
+    │   ├── InvalidParameterError  InvalidParameter* / MissingParameter* (the request itself is wrong)
+    │   ├── AuthError              signature, access key, STS token, timestamp, nonce, Forbidden* (never retried)
+    │   ├── ServerError            HTTP 5xx (retried, except on Create)
+    │   ├── TransportError         connection failures / timeouts that outlived the retries
+    │   ├── MalformedResponseError the server answered something that is not the documented JSON
+    │   └── AmbiguousCreateError   CreateRayCluster may or may not have been applied: look it up by name
+    ├── WaitError                  core/waiter.py: a wait ended short of its goal; ``last`` is the last value seen
+    │   ├── WaitTimeout            the deadline passed first
+    │   └── WaitFailed             the resource reached a failure state; ``message`` is the service's reason
+    ├── ClusterOperationError      core/lifecycle.py: a create, update or delete step did not reach its goal
+    │   └── ClusterWaitError       one of its waits ended in state Error or at its deadline
+    ├── PriceError                 core/pricing.py: a configured price or currency cannot be used; ``key`` names it
+    ├── StackConfigError           stack/config.py: the stack config cannot become clusters (also a ValueError)
+    ├── StackFileError             stack/files.py: Pulumi.yaml or a stack file is not a YAML map (also a ValueError)
+    ├── MissingStackFileError      stack/files.py: the stack has no file (also a FileNotFoundError)
+    ├── ExportError                stack/export.py: no workspace or base to export with, or a cluster the schema refuses
+    ├── PlanFileError              reporting/report.py: a plan file is missing or not JSON lines of plan records
+    └── SchemaTypeError            codegen.py: a schema type has no typed-input form (also a TypeError)
+
+A class that is also a builtin exception (``also a ValueError``) keeps the callers that catch the builtin
+working: pydantic turns a validator's ValueError into a failure, and ``lenient`` tolerates one. Only Python's
+own protocols get a bare builtin: ``AttributeError`` from a module's ``__getattr__``, ``TypeError`` from a JSON
+``default`` hook or for a wrong call of the Python API (an unknown keyword argument), as Python's own calls do.
 
 Texts never contain credentials: the client redacts known secret values from any server text it
 embeds, and none of these classes carries headers.
@@ -26,7 +45,7 @@ from typing import Any
 
 
 class EmrError(Exception):
-    """Base class: ``except EmrError`` catches every failure of this client."""
+    """Base class: ``except EmrError`` catches every failure the project raises (the tree is above)."""
 
 
 class CredentialsError(EmrError):
@@ -39,6 +58,13 @@ class EndpointError(EmrError):
 
 class InvalidInputsError(EmrError):
     """Inputs the provider cannot act on: Check would have refused them, or state lacks a key it needs."""
+
+
+class InvalidValueError(EmrError, ValueError):
+    """A value that no normalizer accepts, or a setting out of its range; the text says what to write instead.
+
+    Also a ValueError: pydantic validators must raise one (it becomes the input's failure reason).
+    """
 
 
 class ApiError(EmrError):
@@ -136,7 +162,9 @@ __all__ = [
     "CredentialsError",
     "EmrError",
     "EndpointError",
+    "InvalidInputsError",
     "InvalidParameterError",
+    "InvalidValueError",
     "MalformedResponseError",
     "NotFoundError",
     "ServerError",

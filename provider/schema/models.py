@@ -15,10 +15,11 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_camel, to_snake
 from pydantic.fields import FieldInfo
 
 from provider.schema import spec
+from provider.schema.normalize import number_text
 
 
 class ClusterState(StrEnum):
@@ -31,10 +32,6 @@ class ClusterState(StrEnum):
     ERROR = "Error"
 
 
-#: A cluster's state: one of ClusterState, or the text of a state this version does not know.
-State = ClusterState | str
-
-
 class ApiModel(BaseModel):
     """Common configuration: camelCase aliases, unknown keys kept, populate by either name."""
 
@@ -45,16 +42,8 @@ class ApiModel(BaseModel):
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
-def _number_to_str(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value  # let pydantic reject it: True is not a CPU count
-    if isinstance(value, int | float):
-        return str(int(value)) if float(value).is_integer() else str(value)
-    return value
-
-
 #: Text the service may send as a number (``cpu: 2``): kept as its text, compared by value in the plan.
-ScalarStr = Annotated[str, BeforeValidator(_number_to_str)]
+ScalarStr = Annotated[str, BeforeValidator(number_text)]
 
 
 def _answer_type(annotation: Any, answers: dict[type[BaseModel], type[ApiModel]]) -> Any:
@@ -91,14 +80,10 @@ def _answer_model(
             shown = info.repr and info.alias not in spec.HIDDEN_KEYS  # env often carries tokens
             fields[attr] = (_answer_type(info.annotation, answers) | None, FieldInfo(default=None, repr=shown))
     for key, live in (read_only or {}).items():
-        fields[_snake(key)] = (live.type | None, Field(default=None, repr=not live.secret))
+        fields[to_snake(key)] = (live.type | None, Field(default=None, repr=not live.secret))
     model: type[ApiModel] = create_model(name, __base__=ApiModel, __module__=__name__, **fields)
     answers[declared] = model
     return model
-
-
-def _snake(camel: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)
 
 
 _ANSWERS: dict[type[BaseModel], type[ApiModel]] = {}
@@ -169,6 +154,5 @@ __all__ = [
     "RayClusterDetail",
     "RayClusterList",
     "RayClusterSummary",
-    "State",
     "WorkerSpec",
 ]

@@ -25,11 +25,33 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from provider.schema import paths
+from provider.schema.keys import (
+    DESCRIPTION,
+    DISPLAY_RELEASE_VERSION,
+    ENV,
+    EXTRA_PARAM,
+    GFT_CONFIG,
+    GROUP_NAME,
+    HEAD_SPEC,
+    MIN_REPLICA,
+    NAME,
+    NETWORK_SERVICE_NAME,
+    OWNER,
+    OWNER_ALIASES,
+    REDIS_PASSWORD,
+    REPLICA,
+    TIMEOUTS,
+    VOLUME_IDS,
+    WORKER_SPEC,
+    WORKSPACE_ID,
+)
 from provider.schema.normalize import (
     normalize_bool,
     normalize_cpu,
     normalize_extra_param,
     normalize_memory,
+    normalize_seconds,
     normalize_whole_number,
     normalize_worker_type,
     short,
@@ -40,14 +62,12 @@ MAX_WORKER_GROUPS = 50
 MAX_VOLUMES = 100
 DEFAULT_TIMEOUTS = {"create": 1800.0, "update": 1800.0, "delete": 1200.0}
 
-Path = tuple[str, ...]
-
 #: Inputs that are secret: stored encrypted wherever the provider hands them back to the engine.
-SECRET_INPUT_PATHS: tuple[Path, ...] = (("headSpec", "gftConfig", "redisPassword"),)
+SECRET_INPUT_PATHS: tuple[tuple[str, ...], ...] = ((HEAD_SPEC, GFT_CONFIG, REDIS_PASSWORD),)
 #: Keys whose values never appear in a diff line: the secret inputs, and env (it often carries tokens).
-HIDDEN_KEYS = frozenset({path[-1] for path in SECRET_INPUT_PATHS} | {"env"})
+HIDDEN_KEYS = frozenset({path[-1] for path in SECRET_INPUT_PATHS} | {ENV})
 #: Keys whose values never appear in a failure either: a mistyped gftConfig may be the password itself.
-SENSITIVE_KEYS = HIDDEN_KEYS | {"gftConfig"}
+SENSITIVE_KEYS = HIDDEN_KEYS | {GFT_CONFIG}
 
 
 class LiveField(NamedTuple):
@@ -85,7 +105,7 @@ READ_ONLY: dict[str, LiveField] = {
     "startTime": LiveField(int, output=False),
 }
 #: Read-only inside headSpec: the number of head nodes.
-HEAD_READ_ONLY: dict[str, LiveField] = {"replica": LiveField(int, output=False)}
+HEAD_READ_ONLY: dict[str, LiveField] = {REPLICA: LiveField(int, output=False)}
 OUTPUTS = tuple(name for name, live in READ_ONLY.items() if live.output)
 SECRET_OUTPUTS = tuple(name for name, live in READ_ONLY.items() if live.secret)
 
@@ -104,18 +124,6 @@ def _strict(normalizer: Callable[[Any], Any]) -> BeforeValidator:
     return BeforeValidator(run)
 
 
-def _positive_seconds(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"must be a number of seconds like 1800, got {short(value)}")
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"must be a number of seconds like 1800, got {short(value)}") from None
-    if not seconds > 0 or seconds == float("inf"):
-        raise ValueError(f"must be a positive number of seconds, got {short(value)}")
-    return seconds
-
-
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 NonEmptyText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -126,7 +134,7 @@ WorkerType = Annotated[str, _strict(normalize_worker_type)]
 Replicas = Annotated[int, _strict(partial(normalize_whole_number, minimum=1))]
 Seconds = Annotated[int, _strict(partial(normalize_whole_number, minimum=0))]
 ExtraParam = Annotated[str, _strict(normalize_extra_param), StringConstraints(max_length=65536)]
-Timeout = Annotated[float, _strict(_positive_seconds)]
+Timeout = Annotated[float, _strict(normalize_seconds)]
 
 
 class _Model(BaseModel):
@@ -189,13 +197,13 @@ class WorkerGroup(_Model):
             raise PydanticCustomError(
                 "replica_bounds",
                 "minReplica ({low}) is more than maxReplica ({high}); lower minReplica or raise maxReplica",
-                {"low": low, "high": high, "field": "minReplica"},
+                {"low": low, "high": high, "field": MIN_REPLICA},
             )
         if low is not None and high is not None and replica is not None and not low <= replica <= high:
             raise PydanticCustomError(
                 "replica_bounds",
                 "replica ({replica}) is outside [minReplica, maxReplica] = [{low}, {high}]; pick a value in that range",
-                {"replica": replica, "low": low, "high": high, "field": "replica"},
+                {"replica": replica, "low": low, "high": high, "field": REPLICA},
             )
         return self
 
@@ -210,14 +218,14 @@ class Timeouts(_Model):
 
 #: The fields sent to CreateRayCluster/UpdateRayCluster (everything else is a provider option).
 API_FIELDS = (
-    "description",
-    "displayReleaseVersion",
-    "extraParam",
-    "headSpec",
-    "name",
-    "networkServiceName",
-    "volumeIds",
-    "workerSpec",
+    DESCRIPTION,
+    DISPLAY_RELEASE_VERSION,
+    EXTRA_PARAM,
+    HEAD_SPEC,
+    NAME,
+    NETWORK_SERVICE_NAME,
+    VOLUME_IDS,
+    WORKER_SPEC,
 )
 
 
@@ -254,9 +262,9 @@ class RayClusterInputs(_Model):
                 first = seen[group.group_name]
                 raise PydanticCustomError(
                     "duplicate",
-                    f"groupName {short(group.group_name)} is already used by workerSpec[{first}]; "
+                    f"groupName {short(group.group_name)} is already used by {paths.render((WORKER_SPEC, first))}; "
                     "give each group its own name",
-                    {"field": f"[{index}].groupName"},
+                    {"field": paths.render((index, GROUP_NAME))},
                 )
             seen[group.group_name] = index
         return groups
@@ -269,8 +277,9 @@ class RayClusterInputs(_Model):
             if volume in seen:
                 raise PydanticCustomError(
                     "duplicate",
-                    f"volume {short(volume)} is already listed at volumeIds[{seen[volume]}]; list each volume once",
-                    {"field": f"[{index}]"},
+                    f"volume {short(volume)} is already listed at {paths.render((VOLUME_IDS, seen[volume]))}; "
+                    "list each volume once",
+                    {"field": paths.render((index,))},
                 )
             seen[volume] = index
         return volumes
@@ -288,44 +297,38 @@ _API_ATTRS = {name for name, info in RayClusterInputs.model_fields.items() if in
 #: The resource's identity: an input so that the provider knows it, never a difference (see ``owner``).
 _IDENTITY_ATTRS = {"owner", "owner_aliases"}
 #: Their property names, left out wherever inputs are compared.
-IDENTITY_INPUTS = ("owner", "ownerAliases")
+IDENTITY_INPUTS = (OWNER, OWNER_ALIASES)
 
 
 # -- check_inputs: pydantic errors -> one actionable Failure per property ---------------------------------
 
 
 class Failure(NamedTuple):
-    """One bad property: ``path`` like ``workerSpec[1].minReplica`` and a sentence saying what to do."""
+    """One bad property: ``path`` like ``workerSpec[1].minReplica`` (the index syntax of ``paths``: the position a
+    person edits) and a sentence saying what to do."""
 
     path: str
     reason: str
 
 
-Loc = tuple[str | int, ...]
+Loc = paths.Loc
 
-# Which model describes the object at a location (list indexes written as "[]"), for "did you mean?".
-_MODELS_AT: dict[str, type[_Model]] = {
-    "": RayClusterInputs,
-    "headSpec": HeadSpec,
-    "headSpec.gftConfig": GftConfig,
-    "workerSpec[]": WorkerGroup,
-    "timeouts": Timeouts,
+# Which model describes the object at a location (every list position written as _ANY), for "did you mean?".
+_ANY = -1
+_MODELS_AT: dict[Loc, type[_Model]] = {
+    (): RayClusterInputs,
+    (HEAD_SPEC,): HeadSpec,
+    (HEAD_SPEC, GFT_CONFIG): GftConfig,
+    (WORKER_SPEC, _ANY): WorkerGroup,
+    (TIMEOUTS,): Timeouts,
 }
 # Output-only fields of GetRayCluster (and headSpec.replica) that people copy into inputs by mistake.
 _READ_ONLY = frozenset({*READ_ONLY, *HEAD_READ_ONLY, "requestId"})
-_EXAMPLES = {"workspaceId": "w-d2d82aa09155", "name": "analytics", "groupName": "cpu-workers"}
-
-
-def render_path(loc: Loc) -> str:
-    """('workerSpec', 1, 'minReplica') -> 'workerSpec[1].minReplica'."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+_EXAMPLES = {WORKSPACE_ID: "w-d2d82aa09155", NAME: "analytics", GROUP_NAME: "cpu-workers"}
 
 
 def _model_at(loc: Loc) -> type[_Model] | None:
-    return _MODELS_AT.get(render_path(tuple("[]" if isinstance(p, int) else p for p in loc)).replace(".[]", "[]"))
+    return _MODELS_AT.get(tuple(_ANY if isinstance(part, int) else part for part in loc))
 
 
 def _known_keys(loc: Loc) -> list[str]:
@@ -355,7 +358,7 @@ def _reason(error: Mapping[str, Any]) -> str:
     if kind == "string_too_long":
         return f"is too long: at most {ctx.get('max_length')} characters are allowed; shorten it."
     if kind == "too_long":
-        what = "worker groups" if field == "workerSpec" else "items"
+        what = "worker groups" if field == WORKER_SPEC else "items"
         return f"has too many {what}: at most {ctx.get('max_length')} are allowed; remove some."
     if kind == "list_type":
         return f"must be a list like [...], got {value}."
@@ -373,13 +376,7 @@ def _error_loc(error: Mapping[str, Any]) -> Loc:
     """The location of the property at fault (cross-field rules name it in ctx['field'])."""
     loc: Loc = tuple(error["loc"])
     sub = (error.get("ctx") or {}).get("field")
-    if not sub:
-        return loc
-    parts: list[str | int] = []
-    for token in str(sub).replace("]", "").replace("[", ".[").split("."):
-        if token:
-            parts.append(int(token[1:]) if token.startswith("[") else token)
-    return loc + tuple(parts)
+    return loc + paths.parse(str(sub)) if sub else loc
 
 
 class _Unknowns:
@@ -442,7 +439,7 @@ def check_inputs(
             loc = unknowns.original(_error_loc(error))
             if unknowns.covers(loc):
                 continue
-            path = render_path(loc)
+            path = paths.render(loc)
             failures.setdefault(path, Failure(path, _reason(error)))
         return None, list(failures.values())
     return (None if unknowns.locs else model), []
@@ -464,5 +461,4 @@ __all__ = [
     "Timeouts",
     "WorkerGroup",
     "check_inputs",
-    "render_path",
 ]

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provider.core.pricing import CURRENCY_KEY, PRICE_KEY
+from provider.schema.errors import EmrError
+from provider.schema.keys import DESCRIPTION, EXTRA_PARAM, NAME, WORKSPACE_ID
 from provider.schema.normalize import compact_json, normalize_bool
+from provider.schema.paths import config_path, join
 from provider.schema.spec import SECRET_INPUT_PATHS, RayClusterInputs, check_inputs
 
 #: Stack config key names (the cluster key is in the project's namespace).
@@ -58,7 +61,6 @@ _PASSWORD_PLACEHOLDER = "<secret>"  # noqa: S105 - a placeholder, not a password
 # Resource names end up in URNs and in `pulumi stack output`: keep them plain.
 _RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _CONFIG_KEY = re.compile(r"^(?:[A-Za-z0-9_.-]+:)?[A-Za-z0-9_.-]+$")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class ConfigProblem:
         return f"{self.key}: {self.reason}"
 
 
-class StackConfigError(ValueError):
+class StackConfigError(EmrError, ValueError):
     """The stack config cannot be turned into clusters; the text lists every problem, one per line."""
 
     def __init__(self, problems: list[ConfigProblem], stack_file: str | None = None) -> None:
@@ -119,17 +121,6 @@ def with_redis_password(props: Mapping[str, Any], password: Any) -> dict[str, An
     return result
 
 
-def _member(parent: str, key: str) -> str:
-    """The `pulumi config set --path` spelling of a map member."""
-    return f"{parent}.{key}" if _IDENTIFIER.match(key) else f'{parent}["{key}"]'
-
-
-def _join(entry_key: str, path: str) -> str:
-    if not path:
-        return entry_key
-    return f"{entry_key}{path}" if path.startswith("[") else f"{entry_key}.{path}"
-
-
 class _EntryParser:
     """Turns one raw entry into props, collecting problems instead of stopping at the first."""
 
@@ -149,45 +140,45 @@ class _EntryParser:
             return None
         props: dict[str, Any] = copy.deepcopy(dict(raw))
         if resource_name is None:  # list form: the cluster name names the resource
-            name = props.get("name")
+            name = props.get(NAME)
             if not isinstance(name, str) or not name:
                 self.problem(
-                    f"{entry_key}.name",
+                    config_path(entry_key, NAME),
                     "is required in the list form (it names the Pulumi resource); "
                     "set it, or write rayClusters as a map of resource name -> spec.",
                 )
                 return None
             resource_name = name
         else:
-            props.setdefault("name", resource_name)
+            props.setdefault(NAME, resource_name)
         if not _RESOURCE_NAME.match(resource_name):
             self.problem(
-                entry_key if "name" not in raw else f"{entry_key}.name",
+                entry_key if NAME not in raw else config_path(entry_key, NAME),
                 f"{resource_name!r} cannot name a Pulumi resource: use 1-64 letters, digits, '.', '_' "
                 "or '-', starting with a letter or digit.",
             )
             return None
-        if "workspaceId" not in props:
+        if WORKSPACE_ID not in props:
             if not self.default_workspace_id:
                 self.problem(
-                    f"{entry_key}.workspaceId",
+                    config_path(entry_key, WORKSPACE_ID),
                     f"no workspace: set {WORKSPACE_KEY} for the stack (pulumi config set {WORKSPACE_KEY} "
                     "w-...) or workspaceId on this cluster.",
                 )
                 return None
-            props["workspaceId"] = self.default_workspace_id
-        if isinstance(props.get("extraParam"), dict | list):
-            props["extraParam"] = compact_json(props["extraParam"])
-        description = props.get("description")
+            props[WORKSPACE_ID] = self.default_workspace_id
+        if isinstance(props.get(EXTRA_PARAM), dict | list):
+            props[EXTRA_PARAM] = compact_json(props[EXTRA_PARAM])
+        description = props.get(DESCRIPTION)
         if description is None or isinstance(description, str):  # anything else is for check_inputs to report
-            props["description"] = stack_description(description or None, self.project, self.stack)
+            props[DESCRIPTION] = stack_description(description or None, self.project, self.stack)
         options = {attr: self._take_flag(entry_key, props, key) for key, attr in RESOURCE_OPTION_KEYS.items()}
         aliases = self._take_aliases(entry_key, props)
         password_key = self._take_password_ref(entry_key, props)
         checked = with_redis_password(props, _PASSWORD_PLACEHOLDER) if password_key else props
         inputs, failures = check_inputs(checked)
         for failure in failures:
-            key = _join(entry_key, failure.path)
+            key = join(entry_key, failure.path)
             note = self.note(resource_name, failure.path) if self.note else None
             self.problem(f"{key} ({note})" if note else key, failure.reason)
         if inputs is None or failures:
@@ -201,7 +192,7 @@ class _EntryParser:
         value = props.pop(key)
         flag = parse_flag(value)
         if flag is None:
-            self.problem(f"{entry_key}.{key}", f"must be true or false, got {value!r}.")
+            self.problem(config_path(entry_key, key), f"must be true or false, got {value!r}.")
         return flag
 
     def _take_aliases(self, entry_key: str, props: dict[str, Any]) -> tuple[str, ...]:
@@ -211,7 +202,7 @@ class _EntryParser:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) and _RESOURCE_NAME.match(v) for v in value):
             self.problem(
-                f"{entry_key}.{ALIASES_KEY}",
+                config_path(entry_key, ALIASES_KEY),
                 f"must be a list of former resource names like [analytics], got {value!r}.",
             )
             return ()
@@ -224,11 +215,11 @@ class _EntryParser:
         if not isinstance(head_spec, Mapping) or not isinstance(head_spec.get(gft), Mapping):
             return None
         gft_config = dict(head_spec[gft])
-        key_path = f"{entry_key}.{head}.{gft}"
+        key_path = config_path(entry_key, head, gft)
         if password in gft_config:
             del gft_config[password]
             self.problem(
-                f"{key_path}.{password}",
+                config_path(key_path, password),
                 "a password must not be written in the stack file: store it with "
                 f"`pulumi config set --secret {self.project}:<name>Password <value>` and set "
                 f"{PASSWORD_REF_KEY}: <name>Password here instead.",
@@ -239,7 +230,7 @@ class _EntryParser:
             return None
         if not isinstance(ref, str) or not _CONFIG_KEY.match(ref):
             self.problem(
-                f"{key_path}.{PASSWORD_REF_KEY}",
+                config_path(key_path, PASSWORD_REF_KEY),
                 f"must name a secret config key like analyticsRedisPassword, got {ref!r}.",
             )
             return None
@@ -281,10 +272,10 @@ def parse_clusters(
         parser.problem(root, f"must be a list of cluster specs or a map name -> spec, got the text {raw!r}.")
     elif isinstance(raw, Mapping):
         for key, spec in raw.items():
-            entries.append(parser.parse(_member(root, str(key)), str(key), spec))
+            entries.append(parser.parse(config_path(root, str(key)), str(key), spec))
     elif isinstance(raw, list):
         for index, spec in enumerate(raw):
-            entries.append(parser.parse(f"{root}[{index}]", None, spec))
+            entries.append(parser.parse(config_path(root, index), None, spec))
     else:
         parser.problem(root, f"must be a list of cluster specs or a map name -> spec, got {type(raw).__name__}.")
     clusters = [entry for entry in entries if entry is not None]
@@ -345,7 +336,7 @@ def _check_unique(parser: _EntryParser, clusters: list[ClusterEntry]) -> None:
         first = by_name.setdefault(name_key, entry.config_key)
         if first != entry.config_key:
             parser.problem(
-                f"{entry.config_key}.name",
+                config_path(entry.config_key, NAME),
                 f"cluster name {entry.inputs.name!r} is already used by {first} in workspace "
                 f"{entry.inputs.workspace_id}; cluster names must be unique per workspace.",
             )

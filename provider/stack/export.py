@@ -34,9 +34,29 @@ from pydantic import BaseModel
 
 from provider.client.api import RayClusterApi
 from provider.client.credentials import ClientSettings
+from provider.schema import paths
 from provider.schema.errors import EmrError, NotFoundError
+from provider.schema.keys import (
+    ADOPT_CLUSTER_ID,
+    CPU,
+    DESCRIPTION,
+    ENABLE_AUTO_SCALING,
+    ENV,
+    EXTRA_PARAM,
+    GFT_CONFIG,
+    GROUP_NAME,
+    HEAD_SPEC,
+    MAX_REPLICA,
+    MEMORY,
+    NAME,
+    REPLICA,
+    VOLUME_IDS,
+    WORKER_SPEC,
+    WORKSPACE_ID,
+)
 from provider.schema.models import RayClusterDetail
 from provider.schema.normalize import lenient, normalize_cpu, normalize_memory, parse_json
+from provider.schema.paths import Group, Part, parse
 from provider.schema.spec import API_FIELDS, HIDDEN_KEYS, RayClusterInputs, check_inputs
 from provider.stack.config import (
     _RESOURCE_NAME,  # the one rule of a safe resource name
@@ -45,24 +65,23 @@ from provider.stack.config import (
     StackConfigError,
     stack_description,
 )
-from provider.stack.files import project_config, stack_config
-from provider.stack.inherit import BASE_KEY, GROUP_NAME, GROUPS, REMOVE
+from provider.stack.files import PROJECT_FILE, project_config, stack_config
+from provider.stack.inherit import BASE_KEY, REMOVE
 
-HEAD, GFT, ENV = "headSpec", "gftConfig", "env"
-ADOPT = "adoptClusterId"
 DEFAULT_PROJECT = "ray-clusters"
 _MARKED = re.compile(r"^(?P<user>.*) \(Pulumi (?P<owner>[^\s()/]+/[^\s()/]+)\)$", re.DOTALL)
 _MANAGED = re.compile(r"^Managed by Pulumi (?P<owner>[^\s()/]+/[^\s()/]+)$")
 #: Live values compared by meaning when an entry is reduced to its differences from the base.
 _SAME_BY: dict[str, Any] = {
-    "cpu": lenient(normalize_cpu),
-    "memory": lenient(normalize_memory),
-    "volumeIds": lambda value: sorted(map(str, value)) if isinstance(value, list) else value,
+    CPU: lenient(normalize_cpu),
+    MEMORY: lenient(normalize_memory),
+    VOLUME_IDS: lambda value: sorted(map(str, value)) if isinstance(value, list) else value,
 }
 
 
-class ExportError(ValueError):
-    """A cluster cannot be written as an entry at all (its name or workspace is refused by the schema)."""
+class ExportError(EmrError, ValueError):
+    """The export cannot be made: no workspace or an unusable base, or a cluster that cannot be written as an entry
+    at all (its name or workspace is refused by the schema)."""
 
 
 @dataclass
@@ -95,7 +114,9 @@ def _nested(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     return None, False
 
 
-def _accepted(model: type[BaseModel], live: Mapping[str, Any], path: str, found: list[str]) -> dict[str, Any]:
+def _accepted(
+    model: type[BaseModel], live: Mapping[str, Any], path: tuple[Part, ...], found: list[str]
+) -> dict[str, Any]:
     """The live keys ``model`` declares, in its order; hidden ones (env, the password) are named in ``found``."""
     picked: dict[str, Any] = {}
     for attr, info in model.model_fields.items():
@@ -103,16 +124,16 @@ def _accepted(model: type[BaseModel], live: Mapping[str, Any], path: str, found:
         if value is None or value == "":
             continue
         if key in HIDDEN_KEYS:
-            found.append(f"{path}{key}")
+            found.append(paths.render((*path, key)))
             continue
         inner, many = _nested(info.annotation)
         if inner is not None and many and isinstance(value, list):
             picked[key] = [
-                _accepted(inner, item, f"{path}{key}[{_group(item)}].", found) if isinstance(item, Mapping) else item
+                _accepted(inner, item, (*path, key, Group(_group(item))), found) if isinstance(item, Mapping) else item
                 for item in value
             ]
         elif inner is not None and isinstance(value, Mapping):
-            nested = _accepted(inner, value, f"{path}{key}.", found)
+            nested = _accepted(inner, value, (*path, key), found)
             if nested:
                 picked[key] = nested
         else:
@@ -124,30 +145,25 @@ def _group(item: Any) -> str:
     return str(item.get(GROUP_NAME)) if isinstance(item, Mapping) else "?"
 
 
-def _parts(path: str) -> list[str | int]:
-    """'workerSpec[1].minReplica' -> ['workerSpec', 1, 'minReplica']."""
-    return [int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"[^.\[\]]+|\[\d+\]", path)]
-
-
 def _drop(candidate: dict[str, Any], path: str) -> str:
     """Remove what the schema refused at ``path``: a leaf of a group or of headSpec, else the whole top-level key.
 
     A refused ``groupName`` or list item drops the whole list: a partial ``workerSpec`` would remove the groups it
     leaves out, a partial ``volumeIds`` would unmount volumes.
     """
-    parts = _parts(path)
+    parts = parse(path)
     top = str(parts[0])
-    if top == GROUPS and len(parts) > 2 and parts[2] != GROUP_NAME:
-        group = candidate[GROUPS][int(parts[1])]
+    if top == WORKER_SPEC and len(parts) > 2 and parts[2] != GROUP_NAME:
+        group = candidate[WORKER_SPEC][int(parts[1])]
         group.pop(str(parts[2]), None)
-        return f"{GROUPS}[{_group(group)}].{parts[2]}"
-    if top == HEAD and len(parts) > 1 and isinstance(candidate.get(HEAD), dict):
-        head = candidate[HEAD]
-        if parts[1] == GFT and len(parts) > 2 and isinstance(head.get(GFT), dict):
-            head[GFT].pop(str(parts[2]), None)
-            return f"{HEAD}.{GFT}.{parts[2]}"
+        return paths.render((WORKER_SPEC, Group(_group(group)), parts[2]))
+    if top == HEAD_SPEC and len(parts) > 1 and isinstance(candidate.get(HEAD_SPEC), dict):
+        head = candidate[HEAD_SPEC]
+        if parts[1] == GFT_CONFIG and len(parts) > 2 and isinstance(head.get(GFT_CONFIG), dict):
+            head[GFT_CONFIG].pop(str(parts[2]), None)
+            return paths.render((HEAD_SPEC, GFT_CONFIG, parts[2]))
         head.pop(str(parts[1]), None)
-        return f"{HEAD}.{parts[1]}"
+        return paths.render((HEAD_SPEC, parts[1]))
     candidate.pop(top, None)
     return top
 
@@ -160,7 +176,7 @@ def validated(candidate: dict[str, Any]) -> tuple[RayClusterInputs, list[str]]:
         if inputs is not None:
             return inputs, comments
         failure = failures[0]
-        if _parts(failure.path)[:1] in (["name"], ["workspaceId"], [ADOPT]):
+        if parse(failure.path)[:1] in ((NAME,), (WORKSPACE_ID,), (ADOPT_CLUSTER_ID,)):
             raise ExportError(f"{failure.path}: {failure.reason}")
         removed = _drop(candidate, failure.path)
         comments.append(f"{removed}: not exported, the schema refuses the live value: {failure.reason}")
@@ -218,11 +234,11 @@ def _has_null(value: Any) -> bool:
 
 def _without_autoscaled_replicas(body: dict[str, Any]) -> None:
     """With autoscaling on, a group's replica is the autoscaler's current count: declaring it would pin nothing."""
-    if not (body.get(HEAD) or {}).get("enableAutoScaling"):
+    if not (body.get(HEAD_SPEC) or {}).get(ENABLE_AUTO_SCALING):
         return
-    for group in body.get(GROUPS) or ():
-        if "maxReplica" in group:
-            group.pop("replica", None)
+    for group in body.get(WORKER_SPEC) or ():
+        if MAX_REPLICA in group:
+            group.pop(REPLICA, None)
 
 
 def shape_cluster(
@@ -234,23 +250,23 @@ def shape_cluster(
     (None: unknown); ``write_workspace``: the entry names its workspace (it is not the stack's default).
     """
     hidden: list[str] = []
-    candidate = _accepted(RayClusterInputs, {k: v for k, v in live.items() if k in API_FIELDS}, "", hidden)
-    user, description_note = user_description(live.get("description"), owner)
-    candidate.pop("description", None)
+    candidate = _accepted(RayClusterInputs, {k: v for k, v in live.items() if k in API_FIELDS}, (), hidden)
+    user, description_note = user_description(live.get(DESCRIPTION), owner)
+    candidate.pop(DESCRIPTION, None)
     if user is not None:
-        candidate["description"] = user
+        candidate[DESCRIPTION] = user
     cluster_id = str(live.get("clusterId"))
-    inputs, comments = validated({**candidate, "workspaceId": workspace_id, ADOPT: cluster_id})
+    inputs, comments = validated({**candidate, WORKSPACE_ID: workspace_id, ADOPT_CLUSTER_ID: cluster_id})
     body = inputs.api_body()
     _without_autoscaled_replicas(body)
-    if isinstance(body.get("extraParam"), str):
-        body["extraParam"] = _extra_param(body["extraParam"])
-    entry: dict[str, Any] = {ADOPT: cluster_id}
-    if body.get("name") != resource_name:
-        entry["name"] = body["name"]
+    if isinstance(body.get(EXTRA_PARAM), str):
+        body[EXTRA_PARAM] = _extra_param(body[EXTRA_PARAM])
+    entry: dict[str, Any] = {ADOPT_CLUSTER_ID: cluster_id}
+    if body.get(NAME) != resource_name:
+        entry[NAME] = body[NAME]
     if write_workspace:
-        entry["workspaceId"] = workspace_id
-    entry.update((k, v) for k, v in body.items() if k != "name")
+        entry[WORKSPACE_ID] = workspace_id
+    entry.update((k, v) for k, v in body.items() if k != NAME)
     if description_note:
         comments.insert(0, description_note)
     if hidden:
@@ -325,7 +341,7 @@ def reduce(base: Mapping[str, Any], full: Mapping[str, Any], *, minimal: bool = 
     out: dict[str, Any] = {}
     for key, value in full.items():
         have = base.get(key)
-        if key == GROUPS and isinstance(value, list) and isinstance(have, list):
+        if key == WORKER_SPEC and isinstance(value, list) and isinstance(have, list):
             groups = _reduce_groups(have, value, minimal)
             if groups or not minimal:
                 out[key] = groups
@@ -361,7 +377,7 @@ def _kept_from_base(base: Mapping[str, Any], live: Mapping[str, Any], comments: 
     unless adopting the cluster with them would start, stop or restart it."""
     kept: dict[str, Any] = {}
     for key, value in base.items():
-        if key in API_FIELDS or key in ("workspaceId", ADOPT):
+        if key in API_FIELDS or key in (WORKSPACE_ID, ADOPT_CLUSTER_ID):
             continue
         if key == "desiredState" and value is not None and value != live.get("state"):
             comments.append(
@@ -439,10 +455,10 @@ def fetch(api: RayClusterApi, workspace_id: str) -> list[RayClusterDetail]:
 
 def _base_matches(details: Sequence[Mapping[str, Any]], base: Mapping[str, Any]) -> dict[str, str]:
     """cluster id -> the base's resource name of the same cluster name (first cluster of a name wins)."""
-    by_name = {str(spec.get("name") or key): key for key, spec in base.items() if isinstance(spec, Mapping)}
+    by_name = {str(spec.get(NAME) or key): key for key, spec in base.items() if isinstance(spec, Mapping)}
     matched: dict[str, str] = {}
     for live in details:
-        key = by_name.pop(str(live.get("name")), None)
+        key = by_name.pop(str(live.get(NAME)), None)
         if key is not None:
             matched[str(live.get("clusterId"))] = key
     return matched
@@ -453,7 +469,7 @@ def export_entries(details: Sequence[Mapping[str, Any]], workspace_id: str, targ
     owner = f"{target.project}/{target.stack}" if target.stack else None
     base = target.base or {}
     matched = _base_matches(details, base)
-    unmatched = [(str(d.get("clusterId")), str(d.get("name"))) for d in details if d.get("clusterId") not in matched]
+    unmatched = [(str(d.get("clusterId")), str(d.get(NAME))) for d in details if d.get("clusterId") not in matched]
     names = {**resource_names(unmatched, reserved=base), **matched}
     result = Export(workspace_id, target, [])
     for live in details:
@@ -467,7 +483,7 @@ def export_entries(details: Sequence[Mapping[str, Any]], workspace_id: str, targ
                 write_workspace=workspace_id != target.default_workspace,
             )
         except ExportError as exc:
-            result.notes.append(f"not exported: {cluster_id} {_quoted(live.get('name'))}: {exc}")
+            result.notes.append(f"not exported: {cluster_id} {_quoted(live.get(NAME))}: {exc}")
             continue
         if cluster_id in matched:
             entry = over_base(entry, base[matched[cluster_id]], live, minimal=target.minimal)
@@ -485,13 +501,13 @@ def _note_namesakes(details: Sequence[Mapping[str, Any]], result: Export) -> Non
     """Two clusters of one name: the program refuses them (names must be unique per workspace); say so."""
     ids: dict[str, list[str]] = {}
     for live in details:
-        ids.setdefault(str(live.get("name")), []).append(str(live.get("clusterId")))
+        ids.setdefault(str(live.get(NAME)), []).append(str(live.get("clusterId")))
     for entry in result.entries:
         spec = entry.full or {}
-        same = ids.get(str(spec.get("name", entry.key)), [])
+        same = ids.get(str(spec.get(NAME, entry.key)), [])
         if len(same) > 1:
             entry.comments.append(
-                f"{len(same)} clusters are named {_quoted(spec.get('name', entry.key))} ({', '.join(same)}): the "
+                f"{len(same)} clusters are named {_quoted(spec.get(NAME, entry.key))} ({', '.join(same)}): the "
                 "program refuses two clusters of one name in a workspace; rename all but one, or drop their entries"
             )
 
@@ -550,7 +566,7 @@ def _header(entry: Entry) -> str:
     spec = entry.full or {}
     if entry.spec is None:
         return "not in this workspace"
-    return f"{spec.get(ADOPT)}" + (f" named {_quoted(spec['name'])}" if "name" in spec else "")
+    return f"{spec.get(ADOPT_CLUSTER_ID)}" + (f" named {_quoted(spec[NAME])}" if NAME in spec else "")
 
 
 # -- the command --------------------------------------------------------------------------------------------
@@ -580,17 +596,17 @@ def _setting(flag: str | None, config: Mapping[str, Any], key: str) -> str | Non
 
 def _plan(args: argparse.Namespace, root: Path) -> tuple[str, Target, ClientSettings]:
     """(workspace, target, client settings) from the flags and, with --stack, the stack's files."""
-    has_project = (root / "Pulumi.yaml").exists()
+    has_project = (root / PROJECT_FILE).exists()
     project, project_values = project_config(root) if has_project else (DEFAULT_PROJECT, {})
     config = stack_config(root, args.stack) if args.stack else project_values
     workspace = _setting(args.workspace, config, WORKSPACE_KEY)
     if workspace is None:
-        raise ValueError("no workspace: give --workspace w-..., or --stack NAME whose file sets emr:workspaceId")
+        raise ExportError("no workspace: give --workspace w-..., or --stack NAME whose file sets emr:workspaceId")
     base = config.get(f"{project}:{BASE_KEY}")
     if base is None and args.against_base:
-        raise ValueError(f"--against-base: Pulumi.yaml has no {BASE_KEY} (config: {BASE_KEY}: value: ...)")
+        raise ExportError(f"--against-base: Pulumi.yaml has no {BASE_KEY} (config: {BASE_KEY}: value: ...)")
     if base is not None and not isinstance(base, Mapping):
-        raise ValueError(f"Pulumi.yaml: {BASE_KEY} must be a map of resource name -> cluster spec")
+        raise ExportError(f"Pulumi.yaml: {BASE_KEY} must be a map of resource name -> cluster spec")
     default_workspace = _setting(None, config, WORKSPACE_KEY) if args.stack else None
     target = Target(project, args.stack, default_workspace, base, minimal=args.against_base)
     network = _setting(args.network, config, "emr:network") or "public"

@@ -20,18 +20,20 @@ Pure: no Pulumi import; the program and ``scripts/stack-spec`` use the same func
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from provider.schema.keys import GROUP_NAME, WORKER_SPEC
+from provider.schema.paths import config_path, parse
 from provider.stack.config import ConfigProblem, StackConfigError
+from provider.stack.files import PROJECT_FILE
 
+#: The project config key of the base, and the file it is in.
 BASE_KEY = "clusterBase"
-BASE_FILE = "Pulumi.yaml"
+BASE_FILE = PROJECT_FILE
 #: The ``rayClusters`` value that takes the base as it is.
 USE_BASE = "base"
-GROUPS = "workerSpec"
-GROUP_NAME = "groupName"
+#: A stack's worker group with ``remove: true`` takes the base's namesake out.
 REMOVE = "remove"
 
 
@@ -75,10 +77,10 @@ def _shape_problems(base: Any, stack: Any, base_key: str, stack_key: str) -> lis
 def _merge_map(base: Mapping[str, Any], over: Mapping[str, Any], key: str, problems: list[ConfigProblem]) -> dict:
     merged: dict[str, Any] = copy.deepcopy(dict(base))
     for name, value in over.items():
-        where = f"{key}.{name}"
+        where = config_path(key, str(name))
         if value is None:
             merged.pop(name, None)  # an explicit null removes the key
-        elif name == GROUPS and isinstance(value, list) and isinstance(merged.get(name), list):
+        elif name == WORKER_SPEC and isinstance(value, list) and isinstance(merged.get(name), list):
             merged[name] = _merge_groups(merged[name], value, where, problems)
         elif isinstance(value, Mapping) and isinstance(merged.get(name), Mapping):
             merged[name] = _merge_map(merged[name], value, where, problems)
@@ -93,18 +95,22 @@ def _merge_groups(base: list[Any], over: list[Any], key: str, problems: list[Con
     seen: set[str] = set()
     removed: set[int] = set()
     for position, group in enumerate(over):
-        where = f"{key}[{position}]"
+        where = config_path(key, position)
         name = group.get(GROUP_NAME) if isinstance(group, Mapping) else None
         if not isinstance(name, str) or not name:
-            problems.append(ConfigProblem(f"{where}.{GROUP_NAME}", "is required: groups merge with the base by name."))
+            problems.append(
+                ConfigProblem(config_path(where, GROUP_NAME), "is required: groups merge with the base by name.")
+            )
             continue
         if name in seen:
-            problems.append(ConfigProblem(f"{where}.{GROUP_NAME}", f"{name!r} is listed twice; list each group once."))
+            problems.append(
+                ConfigProblem(config_path(where, GROUP_NAME), f"{name!r} is listed twice; list each group once.")
+            )
             continue
         seen.add(name)
         if group.get(REMOVE) is True:
             if name not in index:
-                problems.append(ConfigProblem(f"{where}.{REMOVE}", f"the base has no group {name!r} to remove."))
+                problems.append(ConfigProblem(config_path(where, REMOVE), f"the base has no group {name!r} to remove."))
             elif set(group) - {GROUP_NAME, REMOVE}:
                 problems.append(ConfigProblem(where, "a removed group takes no other keys; drop them or the remove."))
             else:
@@ -127,17 +133,12 @@ def origin(base: Any, stack: Any, cluster: str, path: str, merged: Mapping[str, 
         return "stack"
     over: Any = stack.get(cluster) if isinstance(stack, Mapping) else None
     here: Any = merged.get(cluster)
-    for part in _parts(path):
+    for part in parse(path):
         if over is None:
             return "base"
         if isinstance(part, int):
             group = here[part] if isinstance(here, list) and part < len(here) else None
-            name = group.get(GROUP_NAME) if isinstance(group, Mapping) else None
-            over = (
-                next((g for g in over if isinstance(g, Mapping) and g.get(GROUP_NAME) == name), None)
-                if isinstance(over, list)
-                else None
-            )
+            over = _group_named(over, group.get(GROUP_NAME) if isinstance(group, Mapping) else None)
             here = group
         else:
             over = over.get(part) if isinstance(over, Mapping) else None
@@ -146,17 +147,10 @@ def origin(base: Any, stack: Any, cluster: str, path: str, merged: Mapping[str, 
 
 
 def _group_named(groups: Any, name: Any) -> Any:
+    """The group of ``groups`` (a stack's list) named ``name``; None when there is none, or no list."""
     if not isinstance(groups, list):
         return None
     return next((g for g in groups if isinstance(g, Mapping) and g.get(GROUP_NAME) == name), None)
-
-
-def _parts(path: str) -> list[str | int]:
-    """'workerSpec[1].minReplica' -> ['workerSpec', 1, 'minReplica']."""
-    parts: list[str | int] = []
-    for token in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        parts.append(int(token[1:-1]) if token.startswith("[") else token)
-    return parts
 
 
 __all__ = ["BASE_FILE", "BASE_KEY", "REMOVE", "USE_BASE", "effective_clusters", "origin"]

@@ -4,7 +4,8 @@
     ./scripts/stack-spec --diff STACK_A STACK_B  the fields whose values differ, cluster by cluster
 
 The effective clusters are the stack file's ``rayClusters`` laid over the base in ``Pulumi.yaml``, exactly as
-the program merges them (``provider.inherit``); secrets stay as their config references.
+the program merges them (``provider.stack.inherit``); secrets stay as their config references. Fields are
+named in the name syntax of ``provider.schema.paths`` (``workerSpec[cpu].replica``): groups are compared by name.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from provider.schema.keys import GROUP_NAME, WORKER_SPEC
+from provider.schema.paths import Group, Part, render
 from provider.stack.config import CLUSTERS_KEY, StackConfigError
-from provider.stack.files import project_config, stack_config, stack_file
-from provider.stack.inherit import BASE_KEY, GROUP_NAME, GROUPS, effective_clusters
+from provider.stack.files import project_config, stack_config, stack_file_name
+from provider.stack.inherit import BASE_KEY, effective_clusters
 
 MISSING = object()
 
@@ -32,30 +35,29 @@ def clusters_of(root: Path, stack: str) -> dict[str, Any]:
         config.get(f"{project}:{CLUSTERS_KEY}"),
         base_key=f"{project}:{BASE_KEY}",
         stack_key=f"{project}:{CLUSTERS_KEY}",
-        stack_file=str(stack_file(root, stack).relative_to(root)),
+        stack_file=stack_file_name(root, stack),
     )
     if isinstance(merged, list):  # the list form: the cluster name names the resource
         return {str(spec.get("name")): spec for spec in merged if isinstance(spec, Mapping)}
     return dict(merged or {})
 
 
-def _leaves(spec: Any, prefix: str = "") -> dict[str, Any]:
+def _leaves(spec: Any, prefix: tuple[Part, ...] = ()) -> dict[str, Any]:
     """Flat ``path -> value``; worker groups keyed by name (``workerSpec[cpu].replica``), other lists whole."""
     if not isinstance(spec, Mapping):
-        return {prefix: spec}
+        return {render(prefix): spec}
     out: dict[str, Any] = {}
     for key, value in spec.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if key == GROUPS and isinstance(value, list) and all(isinstance(g, Mapping) for g in value):
+        path = (*prefix, str(key))
+        if key == WORKER_SPEC and isinstance(value, list) and all(isinstance(g, Mapping) for g in value):
             for group in value:
+                named = (*path, Group(str(group.get(GROUP_NAME))))
                 rest = {k: v for k, v in group.items() if k != GROUP_NAME}
-                out.update(
-                    _leaves(rest, f"{path}[{group.get(GROUP_NAME)}]") or {f"{path}[{group.get(GROUP_NAME)}]": {}}
-                )
+                out.update(_leaves(rest, named) or {render(named): {}})
         elif isinstance(value, Mapping) and value:
             out.update(_leaves(value, path))
         else:
-            out[path] = value
+            out[render(path)] = value
     return out
 
 
