@@ -19,6 +19,7 @@ from typing import Any, ClassVar, NamedTuple, Self, get_args, get_origin
 import pulumi
 from pydantic import BaseModel
 
+from provider.schema.errors import InvalidValueError
 from provider.schema.spec import RayClusterInputs
 
 
@@ -80,7 +81,7 @@ def block_to_wire(value: Any, model: type[BaseModel]) -> Any:
         field = fields.get(key)
         wire = field.wire if field else key
         if wire in keys:
-            raise ValueError(f"{keys[wire]!r} and {key!r} both set the property {wire!r}: give it once")
+            raise InvalidValueError(f"{keys[wire]!r} and {key!r} both set the property {wire!r}: give it once")
         keys[wire], props[wire] = key, _field_to_wire(item, field)
     return props
 

@@ -1,6 +1,6 @@
 """What it takes to create, converge and delete one Ray cluster, in plain Python.
 
-The dynamic provider (``resource.py``) is thin glue around these functions, so that the same steps can back a
+The dynamic provider (``resource.py``) calls these functions, so that the same steps can back a
 native provider later and can be tested without the Pulumi engine. Nothing here imports Pulumi.
 
 How long a create can take, at worst. Each API call retries for at most ``RetryPolicy.deadline`` (60 s). A

@@ -29,7 +29,25 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from provider.schema.keys import (
+    CPU,
+    DESCRIPTION,
+    ENABLE_AUTO_SCALING,
+    EXTRA_PARAM,
+    GFT_CONFIG,
+    GFT_ENABLED,
+    GROUP_NAME,
+    HEAD_SPEC,
+    IDLE_TIMEOUT_SECONDS,
+    MAX_REPLICA,
+    MEMORY,
+    MIN_REPLICA,
+    REPLICA,
+    VOLUME_IDS,
+    WORKER_SPEC,
+)
 from provider.schema.normalize import (
+    canonical_json,
     lenient,
     normalize_bool,
     normalize_cpu,
@@ -37,8 +55,10 @@ from provider.schema.normalize import (
     normalize_memory,
     normalize_whole_number,
     parse_json,
+    unique_sorted,
 )
 from provider.schema.owner import is_pulumi_managed, owner_of, without_mark, without_stack_mark
+from provider.schema.paths import last_key, plan_path
 from provider.schema.spec import API_FIELDS, HIDDEN_KEYS, GftConfig, HeadSpec, RayClusterInputs, WorkerGroup
 
 Key = tuple[str, ...]
@@ -54,7 +74,7 @@ class _Missing(enum.Enum):
 #: ``FieldChange.previous`` when the previously deployed inputs are not known (first diff after adoption).
 MISSING = _Missing.MISSING
 
-HEAD, WORKERS, GFT = "headSpec", "workerSpec", "gftConfig"
+HEAD, WORKERS, GFT = HEAD_SPEC, WORKER_SPEC, GFT_CONFIG
 
 
 def _aliases(model: type[Any]) -> frozenset[str]:
@@ -68,63 +88,27 @@ _HEAD_KEYS, _GROUP_KEYS, _GFT_KEYS = _aliases(HeadSpec), _aliases(WorkerGroup), 
 
 def is_hidden(path: str) -> bool:
     """A path whose value never appears in a line or a plan record: secret inputs, and env (often tokens)."""
-    return path.rsplit(".", 1)[-1] in HIDDEN_KEYS
-
-
-def _unique_sorted(value: Any) -> Any:
-    if value is None:
-        return ()
-    if isinstance(value, list | tuple | set | frozenset):
-        return tuple(sorted(set(value), key=str))
-    return value
-
-
-def _canonical_json(value: Any) -> Any:
-    """extraParam by meaning: JSON text with sorted keys, integral floats as ints; invalid JSON unchanged.
-
-    Text, not the parsed value, so that ``true`` and ``1`` stay different (in Python ``True == 1``).
-    """
-    parsed = parse_json(value)
-    if isinstance(value, str) and parsed is value:
-        return value  # not JSON: kept as is, it then differs from any valid declared value
-    return json.dumps(_integral(parsed), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def _integral(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral(v) for v in value]
-    return value
+    return last_key(path) in HIDDEN_KEYS
 
 
 _whole = lenient(normalize_whole_number)
 _NORMALIZERS: dict[str, Callable[[Any], Any]] = {
-    "cpu": lenient(normalize_cpu),
-    "memory": lenient(normalize_memory),
-    "replica": _whole,
-    "minReplica": _whole,
-    "maxReplica": _whole,
-    "idleTimeoutSeconds": _whole,
-    "enableAutoScaling": lenient(normalize_bool),
-    "gftEnabled": lenient(normalize_bool),
-    "extraParam": _canonical_json,
-    "volumeIds": _unique_sorted,
+    CPU: lenient(normalize_cpu),
+    MEMORY: lenient(normalize_memory),
+    REPLICA: _whole,
+    MIN_REPLICA: _whole,
+    MAX_REPLICA: _whole,
+    IDLE_TIMEOUT_SECONDS: _whole,
+    ENABLE_AUTO_SCALING: lenient(normalize_bool),
+    GFT_ENABLED: lenient(normalize_bool),
+    EXTRA_PARAM: canonical_json,
+    VOLUME_IDS: unique_sorted,
 }
 
 
 def _norm(field: str, value: Any) -> Any:
     normalizer = _NORMALIZERS.get(field)
     return normalizer(value) if normalizer else value
-
-
-def render(key: Key) -> str:
-    """("workerSpec", "gpu", "replica") -> "workerSpec[gpu].replica"."""
-    if key[0] == WORKERS and len(key) > 1:
-        return f"{WORKERS}[{key[1]}]" + "".join(f".{part}" for part in key[2:])
-    return ".".join(key)
 
 
 @dataclass(frozen=True)
@@ -157,7 +141,7 @@ class FieldChange:
             return f"~ {self.path} {self._from_last_applied()} (not reported by the service: from the last applied)"
         if is_hidden(self.path):
             return f"~ {self.path} changed (value hidden){drift}"
-        if self.path == "extraParam" and self.live is not None and self.declared is not None:
+        if self.path == EXTRA_PARAM and self.live is not None and self.declared is not None:
             return f"~ extraParam {_json_changes(self.live, self.declared)}{drift}"
         live, declared = _show(self.live), _show(self.declared)
         if not self.drift:
@@ -169,7 +153,7 @@ class FieldChange:
     def _from_last_applied(self) -> str:
         if is_hidden(self.path):
             return "changed (value hidden)"
-        if self.path == "extraParam":
+        if self.path == EXTRA_PARAM:
             return _json_changes(self.previous, self.declared)
         return f"{_show(self.previous)} -> {_show(self.declared)}"
 
@@ -296,10 +280,10 @@ class _View:
             if field == HEAD:
                 self._nested((HEAD,), value)
             elif field == WORKERS:
-                self.groups = {group["groupName"]: group for group in value}
+                self.groups = {group[GROUP_NAME]: group for group in value}
                 for name, group in self.groups.items():
                     for gk, gv in group.items():
-                        if gk != "groupName":
+                        if gk != GROUP_NAME:
                             self._leaf((WORKERS, name, gk), gv)
             else:
                 self._leaf((field,), value)
@@ -323,8 +307,8 @@ class _View:
 def _live_groups(live: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     groups: dict[str, Mapping[str, Any]] = {}
     for group in live.get(WORKERS) or ():
-        if isinstance(group, Mapping) and "groupName" in group:
-            groups.setdefault(str(group["groupName"]), group)
+        if isinstance(group, Mapping) and GROUP_NAME in group:
+            groups.setdefault(str(group[GROUP_NAME]), group)
     return groups
 
 
@@ -349,10 +333,10 @@ def _group_view(group: Mapping[str, Any]) -> dict[str, Any]:
 
 def _autoscaling(declared: _View, live: Mapping[str, Any]) -> bool:
     """Declared enableAutoScaling wins; when not declared, the live setting tells who owns replicas."""
-    if (HEAD, "enableAutoScaling") in declared.leaves:
-        return declared.leaves[(HEAD, "enableAutoScaling")] is True
+    if (HEAD, ENABLE_AUTO_SCALING) in declared.leaves:
+        return declared.leaves[(HEAD, ENABLE_AUTO_SCALING)] is True
     head = live.get(HEAD)
-    return isinstance(head, Mapping) and _norm("enableAutoScaling", head.get("enableAutoScaling")) is True
+    return isinstance(head, Mapping) and _norm(ENABLE_AUTO_SCALING, head.get(ENABLE_AUTO_SCALING)) is True
 
 
 def _autoscaler_bounds(declared: _View, live_group: Mapping[str, Any] | None, group: str) -> tuple[int, int] | None:
@@ -363,9 +347,9 @@ def _autoscaler_bounds(declared: _View, live_group: Mapping[str, Any] | None, gr
     """
     if live_group is None:
         return None
-    replica = _norm("replica", live_group.get("replica"))
-    low = declared.leaves.get((WORKERS, group, "minReplica"), _norm("minReplica", live_group.get("minReplica")))
-    high = declared.leaves.get((WORKERS, group, "maxReplica"), _norm("maxReplica", live_group.get("maxReplica")))
+    replica = _norm(REPLICA, live_group.get(REPLICA))
+    low = declared.leaves.get((WORKERS, group, MIN_REPLICA), _norm(MIN_REPLICA, live_group.get(MIN_REPLICA)))
+    high = declared.leaves.get((WORKERS, group, MAX_REPLICA), _norm(MAX_REPLICA, live_group.get(MAX_REPLICA)))
     if not isinstance(replica, int) or not isinstance(high, int):
         return None
     low = low if isinstance(low, int) else 1
@@ -415,7 +399,7 @@ class _Comparison:
         """The live replica when the autoscaler owns it (within bounds), else None."""
         if not self.autoscaling or _autoscaler_bounds(self.want, self.groups.get(group), group) is None:
             return None
-        return _norm("replica", self.groups[group].get("replica"))
+        return _norm(REPLICA, self.groups[group].get(REPLICA))
 
 
 @dataclass(frozen=True)
@@ -460,18 +444,18 @@ def _unreported_compared_with_last_applied(cmp: _Comparison, leaf: _Leaf) -> Out
         return None
     last = _previous(cmp.before, leaf.key)
     if last == leaf.wanted or (last is MISSING and cmp.trust_unreported):
-        return Ignored(render(leaf.key), Reason.UNREPORTED)
-    return FieldChange(render(leaf.key), *_shown(leaf.key, None, leaf.wanted, last), drift=False, reported=False)
+        return Ignored(plan_path(leaf.key), Reason.UNREPORTED)
+    return FieldChange(plan_path(leaf.key), *_shown(leaf.key, None, leaf.wanted, last), drift=False, reported=False)
 
 
 def _owner_mark_is_the_providers(cmp: _Comparison, leaf: _Leaf) -> Outcome:
     """The `` [owner ...]`` mark at the end of the live description is written by the provider, never declared:
     compared without it, so that it is no change, and state written before marks existed previews no change."""
-    if leaf.key != ("description",) or owner_of(leaf.raw_live) is None:
+    if leaf.key != (DESCRIPTION,) or owner_of(leaf.raw_live) is None:
         return None
     if without_mark(leaf.raw_live) != leaf.wanted:
         return _Verdict.DIFFERENT
-    return Ignored(render(leaf.key), Reason.OWNER_MARK, leaf.raw_live, leaf.wanted)
+    return Ignored(plan_path(leaf.key), Reason.OWNER_MARK, leaf.raw_live, leaf.wanted)
 
 
 def _adopted_description_keeps_its_text(cmp: _Comparison, leaf: _Leaf) -> Outcome:
@@ -481,13 +465,13 @@ def _adopted_description_keeps_its_text(cmp: _Comparison, leaf: _Leaf) -> Outcom
     Adopting clusters made in the console (``python -m provider.export``) must write nothing; the mark is
     written with the next real change of the description.
     """
-    if leaf.key != ("description",) or leaf.raw_live == leaf.wanted or not isinstance(leaf.raw_live, str | None):
+    if leaf.key != (DESCRIPTION,) or leaf.raw_live == leaf.wanted or not isinstance(leaf.raw_live, str | None):
         return None
     if is_pulumi_managed(leaf.raw_live):
         return None
     if without_stack_mark(leaf.wanted) != (leaf.raw_live or "").strip():  # no description at all: the bare mark
         return None
-    return Ignored(render(leaf.key), Reason.STACK_MARK, leaf.raw_live, leaf.wanted)
+    return Ignored(plan_path(leaf.key), Reason.STACK_MARK, leaf.raw_live, leaf.wanted)
 
 
 def _same_value(cmp: _Comparison, leaf: _Leaf) -> Outcome:
@@ -501,7 +485,7 @@ def _same_value(cmp: _Comparison, leaf: _Leaf) -> Outcome:
         return None
     declared = cmp.want.raw[leaf.key]
     if leaf.raw_live != declared and not _same_number(leaf.raw_live, declared):
-        return Ignored(render(leaf.key), Reason.SPELLING, leaf.raw_live, declared)
+        return Ignored(plan_path(leaf.key), Reason.SPELLING, leaf.raw_live, declared)
     return _Verdict.EQUAL
 
 
@@ -511,11 +495,11 @@ def _autoscaler_owns_replica(cmp: _Comparison, leaf: _Leaf) -> Outcome:
     GitOps tools fighting the autoscaler over replicas is a long-standing complaint (KubeRay, Terraform).
     """
     key = leaf.key
-    if key[0] != WORKERS or key[-1] != "replica" or cmp.owned_replica(key[1]) is None:
+    if key[0] != WORKERS or key[-1] != REPLICA or cmp.owned_replica(key[1]) is None:
         return None
     low, high = _autoscaler_bounds(cmp.want, cmp.groups.get(key[1]), key[1]) or (1, 1)
-    have = _norm("replica", leaf.raw_live)
-    return Ignored(render(key), Reason.AUTOSCALER, have, leaf.wanted, f"within [{low}, {high}]")
+    have = _norm(REPLICA, leaf.raw_live)
+    return Ignored(plan_path(key), Reason.AUTOSCALER, have, leaf.wanted, f"within [{low}, {high}]")
 
 
 #: The rules every declared leaf goes through, in this order; the first that concludes wins, and a leaf no rule
@@ -584,13 +568,13 @@ def _compare(
     for key, have, wanted in [*found, *_group_membership(cmp)]:
         last = _previous(before, key)
         drift = _drift(last, have, key, before)
-        cmp.changes.append((key, FieldChange(render(key), *_shown(key, have, wanted, last), drift)))
+        cmp.changes.append((key, FieldChange(plan_path(key), *_shown(key, have, wanted, last), drift)))
     return cmp
 
 
 def _shown(key: Key, live: Any, declared: Any, previous: Any) -> tuple[Any, Any, Any]:
     """Values as a change carries them: extraParam as its parsed document, the rest as compared."""
-    if key != ("extraParam",):
+    if key != (EXTRA_PARAM,):
         return live, declared, previous
     return parse_json(live), parse_json(declared), parse_json(previous)
 
@@ -633,11 +617,11 @@ def _body(cmp: _Comparison, touched: Iterable[str]) -> dict[str, Any]:
 
 def _group_body(cmp: _Comparison, group: Mapping[str, Any]) -> dict[str, Any]:
     """A declared group over its live namesake (live groups not declared are dropped by the caller)."""
-    name = group["groupName"]
+    name = group[GROUP_NAME]
     merged = _overlay(cmp.groups.get(name), group, _GROUP_KEYS)
     owned = cmp.owned_replica(name)
     if owned is not None:
-        merged["replica"] = owned  # the autoscaler's current count, not the declared starting point
+        merged[REPLICA] = owned  # the autoscaler's current count, not the declared starting point
     return merged
 
 
@@ -694,19 +678,19 @@ def undeclared(declared: RayClusterInputs, live: Mapping[str, Any]) -> list[Igno
         scalar(HEAD, live_head)
     elif isinstance(live_head, Mapping):
         for key in sorted(_HEAD_KEYS - head.keys()):
-            scalar(f"{HEAD}.{key}", live_head.get(key))
+            scalar(plan_path((HEAD, key)), live_head.get(key))
         gft, live_gft = head.get(GFT), live_head.get(GFT)
         if isinstance(gft, Mapping) and isinstance(live_gft, Mapping):
             for key in sorted(_GFT_KEYS - gft.keys()):
-                scalar(f"{HEAD}.{GFT}.{key}", live_gft.get(key))
+                scalar(plan_path((HEAD, GFT, key)), live_gft.get(key))
     groups = _live_groups(live)
     if WORKERS not in body:
         scalar(WORKERS, list(groups))
         return found
     for group in body[WORKERS]:
-        live_group = groups.get(group["groupName"])
+        live_group = groups.get(group[GROUP_NAME])
         for key in sorted(_GROUP_KEYS - group.keys()) if live_group is not None else ():
-            scalar(f"{WORKERS}[{group['groupName']}].{key}", live_group.get(key))  # type: ignore[union-attr]
+            scalar(plan_path((WORKERS, group[GROUP_NAME], key)), live_group.get(key))  # type: ignore[union-attr]
     return found
 
 
@@ -726,20 +710,20 @@ def declared_view(live: Mapping[str, Any], like: RayClusterInputs) -> dict[str, 
 
 def _apply(view: dict[str, Any], key: Key, change: FieldChange, live: Mapping[str, Any]) -> None:
     value = change.live
-    if key == ("volumeIds",):
-        order = {v: i for i, v in enumerate(view.get("volumeIds") or ())}
-        raw = [v for v in live.get("volumeIds") or () if v is not None]
+    if key == (VOLUME_IDS,):
+        order = {v: i for i, v in enumerate(view.get(VOLUME_IDS) or ())}
+        raw = [v for v in live.get(VOLUME_IDS) or () if v is not None]
         value = sorted(dict.fromkeys(raw), key=lambda v: order.get(v, len(order))) if raw else None
-    elif key == ("extraParam",) and value is not None:
-        value = lenient(normalize_extra_param)(live.get("extraParam"))  # the live document, compact
+    elif key == (EXTRA_PARAM,) and value is not None:
+        value = lenient(normalize_extra_param)(live.get(EXTRA_PARAM))  # the live document, compact
     if key[0] == WORKERS:
         groups: list[dict[str, Any]] = view[WORKERS]
         if len(key) == 2:
-            groups[:] = [g for g in groups if g["groupName"] != key[1]]
+            groups[:] = [g for g in groups if g[GROUP_NAME] != key[1]]
             if value is not None:
                 groups.append(value)
             return
-        target = next(g for g in groups if g["groupName"] == key[1])
+        target = next(g for g in groups if g[GROUP_NAME] == key[1])
         path = key[2:]
     else:
         target, path = view, key
@@ -761,7 +745,6 @@ __all__ = [
     "is_hidden",
     "live_matches",
     "plan_update",
-    "render",
     "same_declaration",
     "undeclared",
 ]

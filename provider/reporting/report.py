@@ -20,13 +20,14 @@ from typing import TypeVar
 from provider.core.capacity import ZERO, Capacity, format_cu, format_delta
 from provider.core.pricing import HOURS_PER_MONTH, Price, format_money
 from provider.core.record import PlanRecord
+from provider.schema.errors import EmrError
 
 T = TypeVar("T", Capacity, Decimal)
 
 NOTHING = "No Ray cluster changes: nothing was planned."
 
 
-class PlanFileError(Exception):
+class PlanFileError(EmrError):
     """A plan file is missing or not JSON lines of plan records."""
 
 

@@ -158,7 +158,7 @@ def normalize_worker_type(value: Any) -> str:
     """``CPU`` or ``GPU`` as the service spells them, from any case ("cpu", "Gpu")."""
     if isinstance(value, str) and value.strip().upper() in WORKER_TYPES:
         return value.strip().upper()
-    raise ValueError(f"must be CPU or GPU, got {short(value)}")
+    raise InvalidValueError(f"must be CPU or GPU, got {short(value)}")
 
 
 def normalize_extra_param(value: Any) -> str:
