@@ -33,11 +33,26 @@ class MissingStackFileError(EmrError, FileNotFoundError):
 def _yaml(path: Path) -> dict[str, Any]:
     import yaml  # a dependency of the Pulumi SDK, needed only when files are read
 
-    with path.open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle) or {}
+    try:
+        with path.open(encoding="utf-8") as handle:
+            document = yaml.safe_load(handle) or {}
+    except yaml.MarkedYAMLError as exc:  # one line: the file, where, and what
+        mark = exc.problem_mark
+        at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        raise StackFileError(f"{_shown(path)}{at}: not valid YAML: {exc.problem or exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise StackFileError(f"{_shown(path)}: not valid YAML: {exc}") from None
     if not isinstance(document, dict):
         raise StackFileError(f"{path}: expected a YAML map at the top")
     return document
+
+
+def _shown(path: Path) -> str:
+    """The path as the user wrote it: relative to where the command runs, when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def project_root(start: Path) -> Path:

@@ -19,7 +19,14 @@ from typing import Any
 
 from provider.schema.keys import GROUP_NAME, WORKER_SPEC
 from provider.schema.paths import Group, Part, render
-from provider.stack.config import CLUSTERS_KEY, StackConfigError
+from provider.stack.config import (
+    CLUSTERS_KEY,
+    WORKSPACE_KEY,
+    StackConfigError,
+    parse_clusters,
+    password_refs,
+    unknown_keys,
+)
 from provider.stack.files import project_config, stack_config, stack_file_name
 from provider.stack.inherit import BASE_KEY, effective_clusters
 
@@ -40,6 +47,33 @@ def clusters_of(root: Path, stack: str) -> dict[str, Any]:
     if isinstance(merged, list):  # the list form: the cluster name names the resource
         return {str(spec.get("name")): spec for spec in merged if isinstance(spec, Mapping)}
     return dict(merged or {})
+
+
+def problems_of(root: Path, stack: str) -> list[str]:
+    """Every problem the program would refuse ``stack`` for, one line each (``file: key: reason``); [] when none.
+
+    The program's own rules: unknown keys of our namespaces, the base merge, and each cluster's spec (Check's rules
+    included). Secrets that must be set with ``pulumi config set --secret`` cannot be seen from the files.
+    """
+    project, _ = project_config(root)
+    config = stack_config(root, stack)
+    where = stack_file_name(root, stack)
+    raw, base = config.get(f"{project}:{CLUSTERS_KEY}"), config.get(f"{project}:{BASE_KEY}")
+    refs = password_refs(raw, project) | password_refs(base, project)
+    found = unknown_keys(config, project=project, also_known=refs)
+    try:
+        parse_clusters(
+            effective_clusters(
+                base, raw, base_key=f"{project}:{BASE_KEY}", stack_key=f"{project}:{CLUSTERS_KEY}", stack_file=where
+            ),
+            project=project,
+            stack=stack,
+            default_workspace_id=config.get(WORKSPACE_KEY),
+            stack_file=where,
+        )
+    except StackConfigError as exc:
+        found += exc.problems
+    return [f"{where}: {problem}" for problem in found]
 
 
 def _leaves(spec: Any, prefix: tuple[Part, ...] = ()) -> dict[str, Any]:
@@ -94,9 +128,12 @@ def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
     if len(args.stacks) != (2 if args.diff else 1):
         parser.error("give one STACK, or --diff STACK_A STACK_B")
     try:
-        found = [clusters_of(root, stack) for stack in args.stacks]
+        problems = [line for stack in args.stacks for line in problems_of(root, stack)]
+        found = [] if problems else [clusters_of(root, stack) for stack in args.stacks]
     except (StackConfigError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        problems = [line.strip().removeprefix("- ") for line in str(exc).splitlines()]
+    if problems:
+        print("\n".join(f"error: {line}" for line in problems), file=sys.stderr)
         return 2
     if args.diff:
         print("\n".join(differences(found[0], found[1], (args.stacks[0], args.stacks[1]))))
