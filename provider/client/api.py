@@ -3,10 +3,14 @@
 One ``httpx.Client`` per instance (keep-alive: one TCP connection for serial calls), signed with
 ``AcsSigner``, every answer turned into a typed model or a typed error (see ``provider.errors``).
 
-Retries follow ``RetryPolicy``. Create is special: CreateRayCluster is not idempotent, so once the
+Retries follow ``RetryPolicy`` (``retry.py``): throttling is retried until the operation's deadline, other
+transient failures a bounded number of times. Create is special: CreateRayCluster is not idempotent, so once the
 request may have reached the server (read timeout, connection dropped after sending, 5xx) it is not
 repeated; ``AmbiguousCreateError`` tells the caller to look the cluster up by name instead. A connect
 failure (nothing sent) or a throttling answer (request refused) is safe to repeat and is repeated.
+
+Every attempt first takes a slot from the process-wide ``Pacer`` (``pacing.py``): a token bucket per action, so
+that many threads stay under the account's API quota together.
 
 ``RAY_CLUSTERS_REQUEST_LOG=<file>`` (opt-in, read when the client is built) appends one JSON line per request
 sent: action, cluster id, body, HTTP status (null when no answer came). The acceptance tests use it as their
@@ -21,7 +25,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
@@ -36,10 +40,18 @@ from provider.client.credentials import (
     resolve_credentials,
     resolve_endpoint,
 )
-from provider.client.retry import RetryPolicy, call_with_retries
+from provider.client.pacing import Pacer, shared_pacer
+from provider.client.retry import RetryPolicy, call_budget, call_with_retries
 from provider.client.signing import AcsSigner, percent_encode
 from provider.schema import spec
-from provider.schema.errors import AmbiguousCreateError, ApiError, MalformedResponseError, ServerError, TransportError
+from provider.schema.errors import (
+    AmbiguousCreateError,
+    ApiError,
+    MalformedResponseError,
+    ServerError,
+    ThrottledError,
+    TransportError,
+)
 from provider.schema.models import ClusterIdResponse, RayClusterDetail, RayClusterList, RayClusterSummary
 
 logger = logging.getLogger("provider.api")
@@ -47,6 +59,8 @@ logger = logging.getLogger("provider.api")
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "ray-clusters/0.1 (python-httpx)"
 _JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+#: The shortest timeout of one attempt, however close the deadline: enough for a request on a normal network.
+MIN_ATTEMPT_SECONDS = 5.0
 _MAX_PAGES = 10_000  # bound on pagination even if the server ignores pageNum
 REQUEST_LOG_ENV = "RAY_CLUSTERS_REQUEST_LOG"
 _REQUEST_LOG_LOCK = threading.Lock()
@@ -83,7 +97,9 @@ class RayClusterApi:
     """The seven Ray-cluster operations over one keep-alive HTTP client.
 
     ``base_url`` is ``scheme://host[:port]`` (see ``credentials.resolve_endpoint``); ``credentials`` is
-    asked for keys on every request. ``transport`` is for tests (``httpx.MockTransport``).
+    asked for keys on every request. ``pacer`` defaults to the process's one (``pacing.shared_pacer``).
+    ``transport``, ``clock`` and ``sleep`` are for tests (``httpx.MockTransport``, a clock that moves only when
+    the client sleeps).
     """
 
     def __init__(
@@ -95,11 +111,16 @@ class RayClusterApi:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         trust_env: bool = True,
+        pacer: Pacer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._base_url = normalize_endpoint(base_url)  # refuses plain http off-loopback here too
         self._credentials = credentials
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
+        self._pacer = pacer or shared_pacer()
+        self._clock, self._sleep = clock, sleep
         self._request_log = os.environ.get(REQUEST_LOG_ENV) or None
         self._http = httpx.Client(
             base_url=self._base_url,
@@ -213,13 +234,16 @@ class RayClusterApi:
     def _execute(self, call: _Call) -> answers.Answer:
         """Send with retries; translate transport failures; enforce the Create ambiguity rule."""
         is_create = call.action == "CreateRayCluster"
-        started = time.monotonic()
+        deadline = self._clock() + call_budget(self._retry)
         try:
             return call_with_retries(
-                lambda: self._attempt(call, started),
+                lambda: self._attempt(call, deadline),
                 policy=self._retry,
                 retryable=answers.create_retryable if is_create else answers.retryable,
-                on_retry=lambda error, attempt, sleep: self._log_retry(call, error, attempt, sleep),
+                on_retry=lambda error, attempt, sleep: self._on_retry(call, error, attempt, sleep),
+                deadline=deadline,
+                clock=self._clock,
+                sleep=self._sleep,
             )
         except httpx.TransportError as exc:
             where: dict[str, Any] = {"cluster_id": call.cluster_id, "message": answers.describe_transport(exc)}
@@ -238,8 +262,9 @@ class RayClusterApi:
                 cause=exc,
             ) from exc
 
-    def _attempt(self, call: _Call, started: float) -> answers.Answer:
-        """One signed request (fresh date and nonce) and its decoded answer."""
+    def _attempt(self, call: _Call, deadline: float) -> answers.Answer:
+        """One paced, signed request (fresh date and nonce) and its decoded answer."""
+        self._pace(call, deadline)
         headers = {"x-acs-action": call.action}
         if call.body is not None:
             headers["content-type"] = _JSON_CONTENT_TYPE
@@ -249,7 +274,7 @@ class RayClusterApi:
             params=call.params or None,
             content=call.body,
             headers=headers,
-            timeout=self._attempt_timeout(started),
+            timeout=self._attempt_timeout(deadline),
         )
         sent = time.monotonic()
         status: int | None = None
@@ -268,9 +293,24 @@ class RayClusterApi:
         )
         return answers.decode(call.context, response, self._secrets())
 
-    def _attempt_timeout(self, started: float) -> httpx.Timeout:
-        """The configured timeout, shortened so that one attempt cannot outlive the deadline."""
-        remaining = max(self._retry.deadline - (time.monotonic() - started), 0.1)
+    def _pace(self, call: _Call, deadline: float) -> None:
+        """Wait for this action's next slot; refuse (as throttling, which it is) when none comes before the deadline."""
+        within = max(deadline - self._clock(), 0.0)  # a free slot is taken even at the deadline: one attempt is due
+        delay = self._pacer.reserve(call.action, within)
+        if delay is None:
+            raise ThrottledError(
+                call.action,
+                cluster_id=call.cluster_id,
+                message="the provider's own pacing (emr:apiRateLimit) has no free slot before the deadline",
+                retry_after=within,
+            )
+        if delay > 0:
+            self._sleep(delay)
+
+    def _attempt_timeout(self, deadline: float) -> httpx.Timeout:
+        """The configured timeout, shortened so that one attempt cannot outlive the deadline by more than
+        MIN_ATTEMPT_SECONDS (the first attempt is always made, also by an operation whose time ran out)."""
+        remaining = max(deadline - self._clock(), MIN_ATTEMPT_SECONDS)
         t = self._timeout
         if all(value is not None and value <= remaining for value in (t.connect, t.read, t.write, t.pool)):
             return t  # the common case: the deadline is far away
@@ -302,18 +342,20 @@ class RayClusterApi:
             return ()
         return tuple(secret for secret in (creds.access_key_secret, creds.security_token) if secret)
 
-    def _log_retry(self, call: _Call, error: BaseException, attempt: int, sleep: float) -> None:
+    def _on_retry(self, call: _Call, error: BaseException, attempt: int, sleep: float) -> None:
+        """Log the retry; a throttle with the server's hint holds back this action on every thread too."""
+        if isinstance(error, ThrottledError) and error.retry_after is not None and error.status is not None:
+            self._pacer.pause(call.action, error.retry_after)
         what = (
             f"{error.code or type(error).__name__} (HTTP {error.status})"
             if isinstance(error, ApiError)
             else type(error).__name__
         )
         logger.info(
-            "%s%s: attempt %d/%d failed with %s; retrying in %.3f s",
+            "%s%s: attempt %d failed with %s; retrying in %.3f s",
             call.action,
             f" {call.cluster_id}" if call.cluster_id else "",
             attempt,
-            self._retry.max_attempts,
             what,
             sleep,
         )
