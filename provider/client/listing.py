@@ -35,11 +35,13 @@ class _Sweep:
 
     #: The longest time left of the operations waiting for it (None: none is in an operation).
     budget: float | None = None
+    callers: int = 0
     done: threading.Event = field(default_factory=threading.Event)
     found: list[RayClusterSummary] = field(default_factory=list)
     error: BaseException | None = None
 
     def join(self, time_left: float | None) -> None:
+        self.callers += 1
         if time_left is not None:
             self.budget = time_left if self.budget is None else max(self.budget, time_left)
 
@@ -105,6 +107,13 @@ class SharedListing:
         with self._lock:
             own = [summary for cluster_id, summary in workspace.own.items() if cluster_id not in listed]
         return Listing(found, own)
+
+    def waiting(self, workspace_id: str) -> int:
+        """How many callers wait for the workspace's next sweep, the one not begun yet (for tests and diagnostics)."""
+        with self._lock:
+            workspace = self._workspaces.get(workspace_id)
+            pending = workspace.pending if workspace else None
+            return pending.callers if pending else 0
 
     def _run(self, workspace_id: str, workspace: _Workspace, sweep: _Sweep, previous: _Sweep | None) -> None:
         """Wait for the running sweep, then close this one to newcomers and read every page."""

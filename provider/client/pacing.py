@@ -73,11 +73,11 @@ def parse_limits(text: str, where: str = CONFIG_KEY) -> RateLimits:
     if not text.strip() or not all(parts):
         raise RateLimitError(f"{where}: {text!r} is not a rate limit; {_EXAMPLE}")
     for part in parts:
-        action, _, rate = part.rpartition("=")
-        if action and not _ACTION.match(action.strip()):
+        action, named, rate = part.rpartition("=")
+        if named and not _ACTION.match(action.strip()):
             raise RateLimitError(f"{where}: {action.strip()!r} is not an API action like ListRayCluster; {_EXAMPLE}")
         parsed = _parse_rate(rate, where, text)
-        if action:
+        if named:
             actions[action.strip()] = parsed
         else:
             default = parsed

@@ -212,9 +212,11 @@ def test_persistent_throttling_gives_throttled_error_at_the_deadline(emulator: E
     # client sleeps shows it without waiting (tests/client/test_client_throttling.py has the rest).
     clock = FakeClock()
     emulator.set_faults([fault("*", "Throttling.User")])
-    with make_api(emulator, clock=clock.monotonic, sleep=clock.sleep, pacer=UNPACED) as api:
-        with pytest.raises(ThrottledError) as info:
-            api.delete(WS, "ray-x")
+    with (
+        make_api(emulator, clock=clock.monotonic, sleep=clock.sleep, pacer=UNPACED) as api,
+        pytest.raises(ThrottledError) as info,
+    ):
+        api.delete(WS, "ray-x")
     assert info.value.code == "Throttling.User" and info.value.status == 400
     assert len(emulator.journal("DeleteRayCluster")) > FAST.max_attempts
     assert FAST.deadline - FAST.cap <= clock.slept <= FAST.deadline
