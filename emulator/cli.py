@@ -11,8 +11,16 @@ import uvicorn
 
 from emulator.app import create_app
 from emulator.faults import parse_cli_fault
+from emulator.quota import Limit, parse_cli_rate_limit
 from emulator.settings import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, UPDATE_MODES, Settings
 from emulator.signature import Credentials
+
+
+def _rate_limit(text: str) -> tuple[str, Limit]:
+    try:
+        return parse_cli_rate_limit(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -32,6 +40,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--omit-key", action="append", default=[], metavar="PATH",
         help="leave this dotted key out of GetRayCluster/ListRayCluster answers (repeatable), e.g. headSpec.env",
     )  # fmt: skip
+    p.add_argument(
+        "--rate-limit", action="append", default=[], type=_rate_limit, metavar="ACTION=N/s|N/min",
+        help="a quota: beyond N requests of ACTION per second/minute answer Throttling.User with x-acs-retry-after"
+        " (repeatable; ACTION * = each action without its own limit), e.g. ListRayCluster=200/min",
+    )  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -45,6 +58,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         latency_ms=args.latency_ms,
         faults=[parse_cli_fault(f) for f in args.fault],
         omit_keys=list(args.omit_key),
+        rate_limits=dict(args.rate_limit),  # a later flag for the same action wins
     )
 
 

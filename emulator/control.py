@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from emulator import lifecycle, views
 from emulator.faults import KINDS, FaultRule
+from emulator.quota import Limit, check_rate_limits
 from emulator.settings import UPDATE_MODES, check_omit_keys
 from emulator.state import EmulatorState
 
@@ -43,11 +44,22 @@ class ConfigPatch(_Camel):
     update_mode: Literal["immediate", "restart-required"] | None = Field(None, alias="updateMode")
     startup_failure_message: str | None = Field(None, alias="startupFailureMessage")
     omit_keys: list[str] | None = Field(None, alias="omitKeys")
+    rate_limits: dict[str, str] | None = Field(None, alias="rateLimits")
 
     @field_validator("omit_keys")
     @classmethod
     def _paths(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else check_omit_keys(value)
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _limits(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None:
+            check_rate_limits(value)
+        return value
+
+    def limits(self) -> dict[str, Limit]:
+        return check_rate_limits(self.rate_limits or {})
 
 
 class ForcedState(_Camel):
@@ -79,6 +91,7 @@ async def reset(request: Request, body: ResetIn | None = Body(None)) -> dict[str
     state = _state(request)
     state.journal.clear()
     state.faults.clear()
+    state.quota.forget()  # the quotas' windows start empty; the limits (config) stay
     if body is not None and body.clusters:
         state.store.wipe()
         state.nonces.clear()
@@ -115,7 +128,8 @@ async def get_config(request: Request) -> dict[str, Any]:
 
 @router.patch("/config")
 async def patch_config(request: Request, body: ConfigPatch) -> dict[str, Any]:
-    settings = _state(request).settings
+    state = _state(request)
+    settings = state.settings
     given = body.model_fields_set
     if "startup_seconds" in given and body.startup_seconds is not None:
         settings.startup_seconds = body.startup_seconds
@@ -128,6 +142,9 @@ async def patch_config(request: Request, body: ConfigPatch) -> dict[str, Any]:
         settings.startup_failure_message = body.startup_failure_message
     if "omit_keys" in given:  # the list replaces the previous one; [] or null clears it
         settings.omit_keys = list(body.omit_keys or [])
+    if "rate_limits" in given:  # the map replaces the previous one ({} or null clears it); windows start empty
+        settings.rate_limits = body.limits()
+        state.quota.replace(settings.rate_limits)
     return settings.config_json()
 
 

@@ -1,4 +1,4 @@
-"""The API-gateway layer in front of the operations: route check, signature, faults, journal.
+"""The API-gateway layer in front of the operations: route check, signature, quotas, faults, journal.
 
 A raw ASGI middleware (not a FastAPI dependency) because it must see the whole body before the handler,
 hold back or swallow the response (`lost-response`) and close the socket (`drop`), and it stays cheap on
@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from emulator.errors import JSON_CONTENT_TYPE, ApiError, api_not_found, dump_json, new_request_id
-from emulator.faults import DROP, LOST_RESPONSE, close_connection, error_for
+from emulator.faults import DROP, LOST_RESPONSE, THROTTLING, close_connection, error_for
 from emulator.routes import API_VERSION, resolve
 from emulator.signature import header_map
 from emulator.state import EmulatorState
@@ -22,6 +22,7 @@ from emulator.state import EmulatorState
 Scope = dict[str, Any]
 CONTROL_PREFIX = "/_emulator"
 OPENAPI_PATH = "/openapi.json"  # the emulator's own schema (emulator/openapi.py), unsigned like the control API
+RATE_LIMITED = "rate-limit"  # the journal's `fault` of a request refused by a quota (emulator/quota.py)
 
 
 async def _read_body(receive: Any) -> bytes:
@@ -125,6 +126,14 @@ class Gateway:
         key_id: str,
         entry: dict[str, Any],
     ) -> None:
+        # The quota is the gateway's, after authentication and before the backend (faults): a refused request
+        # is answered at once and draws no fault; an admitted one counts whatever the faults then do.
+        retry_after_ms = self.state.quota.admit(action)
+        if retry_after_ms is not None:
+            error = error_for(THROTTLING, retry_after_ms)
+            entry["status"], entry["code"], entry["fault"] = error.status, error.code, RATE_LIMITED
+            await send_error(send, request_id, error)
+            return
         decision = self.state.faults.draw(action)
         entry["fault"] = decision.label
         if decision.delay_s > 0:

@@ -10,6 +10,7 @@ from typing import Any
 
 from emulator.faults import FaultRule
 from emulator.lifecycle import Timing
+from emulator.quota import Limit, limits_json
 from emulator.signature import Credentials
 
 # Documented demo keys: the emulator's defaults, safe to print and to commit in tests.
@@ -44,6 +45,8 @@ class Settings:
     faults: list[FaultRule] = field(default_factory=list)
     # Dotted paths left out of GetRayCluster / ListRayCluster answers (never out of the store).
     omit_keys: list[str] = field(default_factory=list)
+    # Per-action quotas (emulator/quota.py): {action or "*": Limit}; the gateway's RateLimiter enforces them.
+    rate_limits: dict[str, Limit] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.omit_keys = check_omit_keys(self.omit_keys)
@@ -58,6 +61,7 @@ class Settings:
             "updateMode": self.update_mode,
             "startupFailureMessage": self.startup_failure_message,
             "omitKeys": list(self.omit_keys),
+            "rateLimits": limits_json(self.rate_limits),
         }
 
 

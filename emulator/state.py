@@ -1,4 +1,4 @@
-"""Everything one emulator process holds: settings, store, journal, faults, signature verifier."""
+"""Everything one emulator process holds: settings, store, journal, faults, quotas, signature verifier."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from emulator.faults import FaultPlan
 from emulator.journal import Journal
+from emulator.quota import RateLimiter
 from emulator.settings import Settings
 from emulator.signature import NonceCache, Verifier
 from emulator.store import ClusterStore
@@ -18,10 +19,12 @@ class EmulatorState:
     journal: Journal = field(default_factory=Journal)
     faults: FaultPlan = field(default_factory=FaultPlan)
     nonces: NonceCache = field(default_factory=NonceCache)
+    quota: RateLimiter = field(default_factory=RateLimiter)
 
     def __post_init__(self) -> None:
         self.verifier = Verifier(self.settings.credentials, self.nonces)
         self.faults.replace(self.settings.faults, self.settings.latency_ms)
+        self.quota.replace(self.settings.rate_limits)
 
     @classmethod
     def open(cls, settings: Settings) -> EmulatorState:

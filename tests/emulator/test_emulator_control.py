@@ -8,11 +8,14 @@ from emulator.signature import NonceCache
 from harness.emulator import Emulator
 from tests.conftest import DEFAULT_CONFIG
 
+# What the fixture PATCHed, plus the quotas it leaves alone (none unless a test sets some and clears them again).
+CONFIG = {**DEFAULT_CONFIG, "rateLimits": {}}
+
 
 def test_config_get_and_patch(emulator: Emulator) -> None:
-    assert emulator.config() == DEFAULT_CONFIG  # what the fixture PATCHed, read back
+    assert emulator.config() == CONFIG  # what the fixture PATCHed, read back
     emulator.configure(stopSeconds=1.5, updateMode="restart-required")
-    assert emulator.config() == {**DEFAULT_CONFIG, "stopSeconds": 1.5, "updateMode": "restart-required"}
+    assert emulator.config() == {**CONFIG, "stopSeconds": 1.5, "updateMode": "restart-required"}
     bad = emulator.http.patch("/_emulator/config", json={"updateMode": "sometimes"})
     assert bad.status_code == 400 and emulator.config()["updateMode"] == "restart-required"
 
