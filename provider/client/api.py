@@ -264,7 +264,8 @@ class RayClusterApi:
 
     def _attempt(self, call: _Call, deadline: float) -> answers.Answer:
         """One paced, signed request (fresh date and nonce) and its decoded answer."""
-        self._pace(call, deadline)
+        # A free slot is taken even at the deadline: the first attempt is always made.
+        self._pacer.wait(call.action, max(deadline - self._clock(), 0.0), self._sleep, call.cluster_id)
         headers = {"x-acs-action": call.action}
         if call.body is not None:
             headers["content-type"] = _JSON_CONTENT_TYPE
@@ -274,7 +275,7 @@ class RayClusterApi:
             params=call.params or None,
             content=call.body,
             headers=headers,
-            timeout=self._attempt_timeout(deadline),
+            timeout=_clipped(self._timeout, max(deadline - self._clock(), MIN_ATTEMPT_SECONDS)),
         )
         sent = time.monotonic()
         status: int | None = None
@@ -283,56 +284,10 @@ class RayClusterApi:
             status = response.status_code
         finally:
             if self._request_log is not None:
-                self._log_request(self._request_log, call, status)
-        logger.debug(
-            "%s%s -> HTTP %d in %.0f ms",
-            call.action,
-            f" {call.cluster_id}" if call.cluster_id else "",
-            response.status_code,
-            (time.monotonic() - sent) * 1000,
-        )
+                _log_request(self._request_log, call, status, self._secrets())
+        where, took = f" {call.cluster_id}" if call.cluster_id else "", (time.monotonic() - sent) * 1000
+        logger.debug("%s%s -> HTTP %d in %.0f ms", call.action, where, response.status_code, took)
         return answers.decode(call.context, response, self._secrets())
-
-    def _pace(self, call: _Call, deadline: float) -> None:
-        """Wait for this action's next slot; refuse (as throttling, which it is) when none comes before the deadline."""
-        within = max(deadline - self._clock(), 0.0)  # a free slot is taken even at the deadline: one attempt is due
-        delay = self._pacer.reserve(call.action, within)
-        if delay is None:
-            raise ThrottledError(
-                call.action,
-                cluster_id=call.cluster_id,
-                message="the provider's own pacing (emr:apiRateLimit) has no free slot before the deadline",
-                retry_after=within,
-            )
-        if delay > 0:
-            self._sleep(delay)
-
-    def _attempt_timeout(self, deadline: float) -> httpx.Timeout:
-        """The configured timeout, shortened so that one attempt cannot outlive the deadline by more than
-        MIN_ATTEMPT_SECONDS (the first attempt is always made, also by an operation whose time ran out)."""
-        remaining = max(deadline - self._clock(), MIN_ATTEMPT_SECONDS)
-        t = self._timeout
-        if all(value is not None and value <= remaining for value in (t.connect, t.read, t.write, t.pool)):
-            return t  # the common case: the deadline is far away
-
-        def clip(value: float | None) -> float:
-            return remaining if value is None else min(value, remaining)
-
-        return httpx.Timeout(connect=clip(t.connect), read=clip(t.read), write=clip(t.write), pool=clip(t.pool))
-
-    def _log_request(self, path: str, call: _Call, status: int | None) -> None:
-        """One line of the opt-in request log (see the module doc): no headers, secret values replaced."""
-
-        def hide(value: Any) -> Any:
-            if isinstance(value, dict):
-                return {k: "[redacted]" if k in spec.HIDDEN_KEYS else hide(v) for k, v in value.items()}
-            return [hide(v) for v in value] if isinstance(value, list) else value
-
-        body = hide(json.loads(call.body)) if call.body else None
-        entry = {"action": call.action, "clusterId": call.cluster_id, "body": body, "status": status}
-        line = answers.redact(json.dumps(entry, ensure_ascii=False), self._secrets())
-        with _REQUEST_LOG_LOCK, open(path, "a", encoding="utf-8") as log:
-            log.write(line + "\n")
 
     def _secrets(self) -> tuple[str, ...]:
         """The current secret values, to redact from server text (none when credentials cannot be read)."""
@@ -346,19 +301,38 @@ class RayClusterApi:
         """Log the retry; a throttle with the server's hint holds back this action on every thread too."""
         if isinstance(error, ThrottledError) and error.retry_after is not None and error.status is not None:
             self._pacer.pause(call.action, error.retry_after)
-        what = (
-            f"{error.code or type(error).__name__} (HTTP {error.status})"
-            if isinstance(error, ApiError)
-            else type(error).__name__
-        )
-        logger.info(
-            "%s%s: attempt %d failed with %s; retrying in %.3f s",
-            call.action,
-            f" {call.cluster_id}" if call.cluster_id else "",
-            attempt,
-            what,
-            sleep,
-        )
+        what = f"{error.code or type(error).__name__} (HTTP {error.status})" if isinstance(error, ApiError) else None
+        where = f" {call.cluster_id}" if call.cluster_id else ""
+        message = "%s%s: attempt %d failed with %s; retrying in %.3f s"
+        logger.info(message, call.action, where, attempt, what or type(error).__name__, sleep)
+
+
+def _clipped(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
+    """``timeout``, shortened so that one attempt cannot outlive the call's deadline by more than MIN_ATTEMPT_SECONDS
+    (``remaining`` is never less: the first attempt is always made, also by an operation whose time ran out)."""
+    t = timeout
+    if all(value is not None and value <= remaining for value in (t.connect, t.read, t.write, t.pool)):
+        return t  # the common case: the deadline is far away
+
+    def clip(value: float | None) -> float:
+        return remaining if value is None else min(value, remaining)
+
+    return httpx.Timeout(connect=clip(t.connect), read=clip(t.read), write=clip(t.write), pool=clip(t.pool))
+
+
+def _log_request(path: str, call: _Call, status: int | None, secrets: tuple[str, ...]) -> None:
+    """One line of the opt-in request log (see the module doc): no headers, secret values replaced."""
+
+    def hide(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: "[redacted]" if k in spec.HIDDEN_KEYS else hide(v) for k, v in value.items()}
+        return [hide(v) for v in value] if isinstance(value, list) else value
+
+    body = hide(json.loads(call.body)) if call.body else None
+    entry = {"action": call.action, "clusterId": call.cluster_id, "body": body, "status": status}
+    line = answers.redact(json.dumps(entry, ensure_ascii=False), secrets)
+    with _REQUEST_LOG_LOCK, open(path, "a", encoding="utf-8") as log:
+        log.write(line + "\n")
 
 
 __all__ = ["DEFAULT_TIMEOUT", "REQUEST_LOG_ENV", "RayClusterApi"]

@@ -8,9 +8,10 @@ to wait (``x-acs-retry-after``) holds back that action for every thread, not onl
 
 The limit is per action, written like the console's quota pages: ``20/s``, ``600/min``, or per action
 ``ListRayCluster=5/s,GetRayCluster=50/s``; a bare rate applies to every action not named
-(``10/s,ListRayCluster=2/s``); ``off`` sends unpaced. Calls of one action are spaced evenly (``20/s``: one every
-50 ms, no burst), so that no window of a second holds more than the limit, whether the service counts in fixed
-or in sliding windows. Set it with the stack config key ``emr:apiRateLimit`` (read in
+(``10/s,ListRayCluster=2/s``); ``off`` sends unpaced. Calls of one action are spaced evenly, no burst, at
+``HEADROOM`` of the limit (``20/s``: one every 53 ms), so that no window of a second holds more than the limit,
+whether the service counts in fixed or in sliding windows, and a few milliseconds of jitter on the way do not
+bunch two calls into one window. Set it with the stack config key ``emr:apiRateLimit`` (read in
 ``RayClusterProvider.configure``) or ``RAY_CLUSTERS_API_RATE_LIMIT`` in the provider's environment. The default,
 ``DEFAULT_LIMIT``, is 20 calls per second of each action: under the per-API quotas Alibaba Cloud commonly grants,
 and still 500 Gets in 25 s.
@@ -25,8 +26,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from provider.schema.errors import ThrottledError
+
 #: Calls per second of each action when nothing is configured (see the module doc).
 DEFAULT_LIMIT = "20/s"
+#: The share of a limit the pacing uses: the rest absorbs jitter between our clock and the service's window.
+HEADROOM = 0.95
 RATE_LIMIT_ENV = "RAY_CLUSTERS_API_RATE_LIMIT"
 CONFIG_KEY = "emr:apiRateLimit"
 
@@ -106,7 +111,7 @@ class _Bucket:
     """One action's schedule, shared by every thread: the earliest moment its next call may be sent."""
 
     def __init__(self, rate: Rate) -> None:
-        self.interval = 1.0 / rate.per_second
+        self.interval = 1.0 / (rate.per_second * HEADROOM)
         self.next_at = float("-inf")
 
     def delay(self, now: float) -> float:
@@ -152,6 +157,20 @@ class Pacer:
             bucket.take(now)
             return delay
 
+    def wait(self, action: str, within: float, sleep: Callable[[float], None], cluster_id: str | None = None) -> None:
+        """Sleep until ``action``'s next slot; a slot later than ``within`` seconds is refused as throttling (which it
+        is: the service would refuse the call too), with nothing sent."""
+        delay = self.reserve(action, within)
+        if delay is None:
+            raise ThrottledError(
+                action,
+                cluster_id=cluster_id,
+                message="the provider's own pacing (emr:apiRateLimit) has no free slot before the deadline",
+                retry_after=within,
+            )
+        if delay > 0:
+            sleep(delay)
+
     def pause(self, action: str, seconds: float) -> None:
         """The service said to wait ``seconds`` before calling ``action`` again: no thread gets a slot before."""
         with self._lock:
@@ -189,6 +208,7 @@ UNPACED = Pacer(RateLimits())
 __all__ = [
     "CONFIG_KEY",
     "DEFAULT_LIMIT",
+    "HEADROOM",
     "RATE_LIMIT_ENV",
     "UNPACED",
     "Pacer",

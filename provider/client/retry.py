@@ -128,42 +128,50 @@ def call_with_retries(
             raise failure
         return fn()
 
-    def wait(state: tenacity.RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        return policy.delay_for(error, state.attempt_number)
-
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        if on_retry is not None and state.outcome is not None:
-            error = state.outcome.exception()
-            if error is not None:
-                on_retry(error, state.attempt_number, state.upcoming_sleep)
-
+    rules = _Rules(policy, deadline, clock, on_retry)
     retrying = tenacity.Retrying(
-        stop=_Stop(policy, deadline, clock),
-        wait=wait,
+        stop=rules.stop,
+        wait=rules.wait,
         retry=tenacity.retry_if_exception(retryable),
-        before_sleep=before_sleep,
+        before_sleep=rules.before_sleep,
         sleep=sleep,
         reraise=True,
     )
     return retrying(replay_then_call)
 
 
-class _Stop:
-    """Tenacity's stop rule: no retry past the deadline; no more than ``max_attempts`` failures other than
-    throttling (throttled attempts are bounded by the deadline only)."""
+class _Rules:
+    """Tenacity's hooks for one call: how long to wait; when to stop (no retry past the deadline, no more than
+    ``max_attempts`` failures other than throttling: throttled attempts are bounded by the deadline only)."""
 
-    def __init__(self, policy: RetryPolicy, deadline: float, clock: Callable[[], float]) -> None:
-        self._policy, self._deadline, self._clock = policy, deadline, clock
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        deadline: float,
+        clock: Callable[[], float],
+        on_retry: Callable[[BaseException, int, float], None] | None,
+    ) -> None:
+        self._policy, self._deadline, self._clock, self._on_retry = policy, deadline, clock, on_retry
         self._other_failures = 0
 
-    def __call__(self, state: tenacity.RetryCallState) -> bool:
-        error = state.outcome.exception() if state.outcome else None
-        if not isinstance(error, ThrottledError):
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        return self._policy.delay_for(_error(state), state.attempt_number)
+
+    def stop(self, state: tenacity.RetryCallState) -> bool:
+        if not isinstance(_error(state), ThrottledError):
             self._other_failures += 1
         if self._other_failures >= self._policy.max_attempts:
             return True
         return self._clock() + (state.upcoming_sleep or 0.0) >= self._deadline
+
+    def before_sleep(self, state: tenacity.RetryCallState) -> None:
+        error = _error(state)
+        if self._on_retry is not None and error is not None:
+            self._on_retry(error, state.attempt_number, state.upcoming_sleep)
+
+
+def _error(state: tenacity.RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome else None
 
 
 __all__ = [

@@ -12,7 +12,7 @@ ran out. If the cluster did not become Running, deleting it has its own ``timeou
 ``desiredState: Stopped`` then has ``timeouts.update``. Worst case: create + delete (failure), or create + update
 (stop after start). An update's and a delete's calls are bounded by their own timeouts the same way.
 
-The name lookup reads the workspace's listing through ``listing.SharedListing``: the creates of one provider
+The name lookup reads the workspace's listing through ``namesakes.Namesakes``: the creates of one provider
 process share its sweeps, and each create still sees every cluster that existed when it asked.
 """
 
@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from provider.client.api import RayClusterApi
-from provider.client.listing import SharedListing
 from provider.client.retry import operation_deadline
+from provider.core.namesakes import Namesakes
 from provider.core.plan import Plan, live_matches, plan_update
 from provider.core.waiter import Acceptor, Waiter, WaitFailed, WaitPolicy, WaitTimeout
 from provider.schema.errors import (
@@ -155,7 +155,7 @@ class ClusterLifecycle:
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock  # compared with the service's createTime
-        self._listing = SharedListing(api.list)  # one per process: every create of the deployment shares it
+        self._names = Namesakes(api.list, self.get)  # one per process: every create of the deployment shares it
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -174,7 +174,7 @@ class ClusterLifecycle:
             return self.adopt(inputs)
         deadline = self._clock() + inputs.timeouts.create  # the one budget of the create (module docstring)
         with operation_deadline(inputs.timeouts.create):
-            with self._listing.reserved(inputs.workspace_id, inputs.name):
+            with self._names.reserved(inputs.workspace_id, inputs.name):
                 self._refuse_existing_name(inputs)
                 cluster_id = self._create_once(inputs, deadline)
             try:
@@ -214,13 +214,14 @@ class ClusterLifecycle:
         body = inputs.api_body()
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
-                return self._created(inputs, self._api.create(inputs.workspace_id, body), sent_at_ms)
+                cluster_id = self._api.create(inputs.workspace_id, body)
+                return self._names.record(inputs.workspace_id, inputs.name, cluster_id, sent_at_ms)
             except AmbiguousCreateError as exc:
                 self._progress(f"{inputs.name}: CreateRayCluster may have been applied ({exc}); looking it up by name")
                 found = self._find_created(inputs, sent_at_ms)
                 if found:
                     self._progress(f"{inputs.name}: found {found}, created by the request whose answer was lost")
-                    return self._created(inputs, found, sent_at_ms)
+                    return self._names.record(inputs.workspace_id, inputs.name, found, sent_at_ms)
                 pause = CREATE_RETRY_DELAY * attempt
                 if attempt == CREATE_ATTEMPTS or self._clock() + pause >= deadline:
                     raise
@@ -228,25 +229,9 @@ class ClusterLifecycle:
                 self._sleep(pause)
         raise AssertionError("unreachable")
 
-    def _created(self, inputs: RayClusterInputs, cluster_id: str, sent_at_ms: int) -> str:
-        """Record our own create in the shared listing: a later create of the name sees it even before the service
-        lists it."""
-        summary = RayClusterSummary(cluster_id=cluster_id, name=inputs.name, create_time=sent_at_ms, state=STARTING)
-        self._listing.record(inputs.workspace_id, summary)
-        return cluster_id
-
     def _namesakes(self, inputs: RayClusterInputs) -> list[RayClusterSummary]:
-        """The workspace's clusters named like ``inputs``, from a listing begun after this call (shared with the
-        other creates of this process, see ``listing.SharedListing``). A cluster this process created that the
-        listing does not show is asked for: still there (the listing lags) counts, gone is forgotten."""
-        listing = self._listing.clusters(inputs.workspace_id).named(inputs.name)
-        found = list(listing.listed)
-        for own in listing.unlisted_own:
-            if own.cluster_id and self.get(inputs.workspace_id, own.cluster_id) is not None:
-                found.append(own)
-            elif own.cluster_id:
-                self._listing.forget(inputs.workspace_id, own.cluster_id)
-        return found
+        """The workspace's clusters named like ``inputs``, from a listing begun after this call (``namesakes.py``)."""
+        return self._names.of(inputs.workspace_id, inputs.name)
 
     def _find_created(self, inputs: RayClusterInputs, sent_at_ms: int) -> str | None:
         candidates = [c for c in self._namesakes(inputs) if (c.create_time or 0) >= sent_at_ms - CLOCK_SKEW_MS]
@@ -359,7 +344,7 @@ class ClusterLifecycle:
     @_within(lambda self, workspace_id, cluster_id, timeout: timeout)
     def delete(self, workspace_id: str, cluster_id: str, timeout: float) -> None:
         """Delete and wait until GetRayCluster says not found; a cluster already gone is success."""
-        self._listing.forget(workspace_id, cluster_id)
+        self._names.forget(workspace_id, cluster_id)
         try:
             self._api.delete(workspace_id, cluster_id)
         except NotFoundError:

@@ -21,6 +21,7 @@ from provider.client.api import RayClusterApi
 from provider.client.credentials import Credentials, StaticCredentials
 from provider.client.pacing import (
     DEFAULT_LIMIT,
+    HEADROOM,
     RATE_LIMIT_ENV,
     UNPACED,
     Pacer,
@@ -225,6 +226,11 @@ def test_throttling_of_a_read_outlasts_the_old_three_second_budget() -> None:
 # -- pacing --------------------------------------------------------------------------------------------------
 
 
+def spacing(per_second: float) -> float:
+    """Seconds between two calls of an action limited to ``per_second`` (the pacing keeps some headroom)."""
+    return 1.0 / (per_second * HEADROOM)
+
+
 def test_calls_of_one_action_are_spaced_evenly_and_actions_are_paced_apart() -> None:
     clock = FakeClock()
     pacer = Pacer(parse_limits("10/s,ListRayCluster=2/s"), clock=clock.monotonic)
@@ -232,10 +238,10 @@ def test_calls_of_one_action_are_spaced_evenly_and_actions_are_paced_apart() -> 
     gets = [pacer.reserve("GetRayCluster", within=60.0) for _ in range(4)]
     lists = [pacer.reserve("ListRayCluster", within=60.0) for _ in range(3)]
 
-    assert gets == pytest.approx([0.0, 0.1, 0.2, 0.3])
-    assert lists == pytest.approx([0.0, 0.5, 1.0])
+    assert gets == pytest.approx([i * spacing(10) for i in range(4)])
+    assert lists == pytest.approx([i * spacing(2) for i in range(3)])
     clock.sleep(5.0)  # idle time is not saved up into a burst
-    assert [pacer.reserve("GetRayCluster", within=60.0) for _ in range(2)] == pytest.approx([0.0, 0.1])
+    assert [pacer.reserve("GetRayCluster", within=60.0) for _ in range(2)] == pytest.approx([0.0, spacing(10)])
 
 
 def test_a_slot_later_than_the_deadline_is_not_taken() -> None:
@@ -244,7 +250,7 @@ def test_a_slot_later_than_the_deadline_is_not_taken() -> None:
     assert pacer.reserve("GetRayCluster", within=0.0) == 0.0
 
     assert pacer.reserve("GetRayCluster", within=0.5) is None
-    assert pacer.reserve("GetRayCluster", within=1.0) == pytest.approx(1.0)  # the refused slot was not used up
+    assert pacer.reserve("GetRayCluster", within=2.0) == pytest.approx(spacing(1))  # the refused one was not used up
 
 
 def test_a_throttle_with_retry_after_holds_back_every_thread_of_that_action() -> None:
@@ -264,7 +270,7 @@ def test_the_client_waits_for_its_slot_and_tells_the_pacer_what_the_service_said
     with client(script, clock, pacer=pacer) as api:
         for _ in range(3):
             api.get("w-1", "ray-1")
-        assert clock.sleeps == pytest.approx([0.25, 0.25])
+        assert clock.sleeps == pytest.approx([spacing(4), spacing(4)])
 
         # While this call sleeps out the server's 3 s, another thread asking for a Get slot is held back as long.
         other: list[float | None] = []
@@ -279,7 +285,7 @@ def test_the_client_waits_for_its_slot_and_tells_the_pacer_what_the_service_said
         api.get("w-1", "ray-1")
 
     assert other == [pytest.approx(3.0)]  # the other thread's slot: when the server's 3 s are over
-    assert clock.sleeps == pytest.approx([0.25, 3.0, 0.25])  # own slot, the hint, then after the other's slot
+    assert clock.sleeps == pytest.approx([spacing(4), 3.0, spacing(4)])  # own slot, the hint, after the other's
 
 
 def test_no_slot_before_the_deadline_is_reported_as_throttling_without_a_request() -> None:
@@ -314,8 +320,8 @@ def test_many_threads_share_one_schedule() -> None:
     for thread in threads:
         thread.join()
 
-    # 200 slots, one every 20 ms: no two threads were given the same one.
-    assert sorted(slots) == pytest.approx([i * 0.02 for i in range(200)])
+    # 200 slots, one every 1/50 s (with the headroom): no two threads were given the same one.
+    assert sorted(slots) == pytest.approx([i * spacing(50) for i in range(200)])
 
 
 # -- the setting -----------------------------------------------------------------------------------------------
