@@ -2,7 +2,7 @@
 
 Before every CreateRayCluster the lifecycle looks the name up (ListRayCluster has no name filter: every page).
 Run by each create on its own, N creates into a workspace of M clusters cost N x ceil(M / 100) calls; here the
-creates that ask while a sweep runs share the next one, so N creates that arrive together cost two sweeps.
+creates that ask while a sweep runs share the next one.
 
 **Why a caller only takes a sweep that begins after it asked.** The lookup must see a cluster created a moment
 before, by this process or by another one. The API does not document the order of ListRayCluster (the emulator
@@ -10,12 +10,17 @@ lists oldest first), so no page can be trusted to hold the newest clusters: any 
 have been read before such a cluster existed, and only a whole sweep read afterwards is sure to include it. A sweep
 reads its pages forward, so a cluster inserted anywhere while it runs moves only towards pages not read yet, and a
 cluster that existed when the sweep began is on some page it reads (pages re-read from an older sweep would not
-give that). Callers therefore join the *pending* sweep, the one that has not sent its first page; it starts when
-the running one ends. This process's own creates are recorded as well (``record``): a sweep that does not show one
-of them says so (``Listing.unlisted_own``), and the caller asks GetRayCluster whether the service's listing lags
-or the cluster was deleted meanwhile (then ``forget`` it).
+give that). Callers therefore join the *pending* sweep, the one that has not sent its first page.
 
-Errors of a sweep (after the client's retries) are raised to every caller that waited for it.
+**When the pending sweep begins.** When the running one has ended and as many callers wait for it as it will read
+pages (it then costs at most one call per create), or ``GATHER_SECONDS`` later at the most. So N creates cost at
+most N + ceil(M / 100) calls when they come faster than one per ``GATHER_SECONDS``; creates that come one by one,
+further apart, still need a sweep each (nothing less is sure to show a cluster made a moment before).
+
+**This process's own creates** are recorded as well (``record``): a sweep that does not show one of them says so
+(``Listing.unlisted_own``), and the caller asks GetRayCluster whether the service's listing lags or the cluster was
+deleted meanwhile (then ``forget`` it). Errors of a sweep (after the client's retries) are raised to every caller
+that waited for it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ from dataclasses import dataclass, field
 
 from provider.client.retry import operation_deadline, operation_time_left
 from provider.schema.models import RayClusterSummary
+
+#: The longest a sweep waits for more callers to share it (a create then waits minutes for its cluster anyway).
+GATHER_SECONDS = 2.0
+#: The page size of ``list_all`` (``RayClusterApi.list``'s default): how many pages the next sweep will read.
+PAGE_SIZE = 100
 
 
 @dataclass
@@ -71,6 +81,8 @@ class _Workspace:
     running: _Sweep | None = None
     pending: _Sweep | None = None
     own: dict[str, RayClusterSummary] = field(default_factory=dict)
+    #: Pages the last sweep read: about what the next one costs.
+    pages: int = 1
 
 
 @dataclass
@@ -82,12 +94,15 @@ class _NameLock:
 class SharedListing:
     """``clusters(workspace)``: every cluster, from a sweep begun after the call; thread-safe.
 
-    ``list_all(workspace_id)`` is one full sweep (``RayClusterApi.list``: ListRayCluster page by page).
+    ``list_all(workspace_id)`` is one full sweep (``RayClusterApi.list``: ListRayCluster page by page, ``PAGE_SIZE``
+    a page). ``gather`` bounds how long a sweep waits for callers to share it (see the module doc).
     """
 
-    def __init__(self, list_all: Callable[[str], Iterable[RayClusterSummary]]) -> None:
+    def __init__(self, list_all: Callable[[str], Iterable[RayClusterSummary]], gather: float = GATHER_SECONDS) -> None:
         self._list_all = list_all
+        self._gather = gather
         self._lock = threading.Lock()
+        self._joined = threading.Condition(self._lock)
         self._workspaces: dict[str, _Workspace] = {}
         self._names: dict[tuple[str, str], _NameLock] = {}
 
@@ -100,6 +115,7 @@ class SharedListing:
             if sweep is None:
                 sweep = workspace.pending = _Sweep()
             sweep.join(operation_time_left())
+            self._joined.notify_all()
         if leads:
             self._run(workspace_id, workspace, sweep, previous)
         found = sweep.outcome()
@@ -116,15 +132,19 @@ class SharedListing:
             return pending.callers if pending else 0
 
     def _run(self, workspace_id: str, workspace: _Workspace, sweep: _Sweep, previous: _Sweep | None) -> None:
-        """Wait for the running sweep, then close this one to newcomers and read every page."""
+        """Wait for the running sweep and for callers to share this one, then close it to newcomers and read every
+        page."""
         if previous is not None:
             previous.done.wait()
-        with self._lock:
+        with self._joined:
+            self._joined.wait_for(lambda: sweep.callers >= workspace.pages, timeout=self._gather)
             workspace.pending, workspace.running = None, sweep
             budget = sweep.budget
         try:
             with operation_deadline(budget) if budget is not None else nullcontext():
                 sweep.found = list(self._list_all(workspace_id))
+            with self._lock:
+                workspace.pages = len(sweep.found) // PAGE_SIZE + 1
         except BaseException as exc:  # handed to every caller of this sweep, this one included
             sweep.error = exc
         finally:
@@ -164,4 +184,4 @@ def _ids(summaries: Iterable[RayClusterSummary]) -> set[str]:
     return {summary.cluster_id for summary in summaries if summary.cluster_id}
 
 
-__all__ = ["Listing", "SharedListing"]
+__all__ = ["GATHER_SECONDS", "PAGE_SIZE", "Listing", "SharedListing"]

@@ -109,6 +109,32 @@ def test_a_lone_caller_gets_a_sweep_of_its_own_that_begins_after_it_asked(
     assert workspace.sweeps == 2
 
 
+def test_a_sweep_of_p_pages_waits_for_p_callers_so_that_each_costs_at_most_one_call(
+    workspace: Workspace, pool: ThreadPoolExecutor
+) -> None:
+    listing = SharedListing(workspace.list_all, gather=3600.0)  # never by time here: only the callers count
+    for i in range(250):
+        workspace.clusters[f"ray-{i}"] = summary(f"ray-{i}", f"c{i}")
+    listing.clusters(WS)  # the first sweep: 3 pages of 100 (nothing known before it, so it began at once)
+
+    first_two = [pool.submit(listing.clusters, WS) for _ in range(2)]
+    wait_for(lambda: listing.waiting(WS) == 2, "two callers waiting")
+    assert workspace.sweeps == 1  # a pending sweep has not begun: it waits for a third caller
+    third = pool.submit(listing.clusters, WS)
+
+    assert all(len(f.result().listed) == 250 for f in [*first_two, third])
+    assert workspace.sweeps == 2
+
+
+def test_a_lone_caller_waits_no_longer_than_the_gather_time(workspace: Workspace) -> None:
+    listing = SharedListing(workspace.list_all, gather=0.0)
+    for i in range(250):
+        workspace.clusters[f"ray-{i}"] = summary(f"ray-{i}", f"c{i}")
+    listing.clusters(WS)
+
+    assert len(listing.clusters(WS).listed) == 250 and workspace.sweeps == 2
+
+
 def test_a_failed_sweep_fails_every_caller_that_waited_for_it_and_the_next_sweep_starts_afresh(
     workspace: Workspace, listing: SharedListing, pool: ThreadPoolExecutor
 ) -> None:
