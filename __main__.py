@@ -7,16 +7,21 @@ A bad stack config stops the program before any resource is registered, naming e
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pulumi
 
+from provider.client.credentials import ENV_REGION
 from provider.core.capacity import capacity_of, over_budget
+from provider.core.pricing import CURRENCY_KEY, PRICE_KEY, Price, PriceError, over_cost_budget, price_for
 from provider.resource import RayCluster, RayClusterArgs
 from provider.schema.spec import SECRET_OUTPUTS
 from provider.stack.config import (
+    BUDGET_KEY,
     CLUSTERS_KEY,
+    COST_BUDGET_KEY,
     RESOURCE_OPTION_KEYS,
     WORKSPACE_KEY,
     ClusterEntry,
@@ -24,12 +29,12 @@ from provider.stack.config import (
     StackConfigError,
     parse_clusters,
     parse_flag,
+    password_refs,
+    unknown_keys,
     with_redis_password,
 )
-from provider.stack.inherit import BASE_FILE, BASE_KEY, effective_clusters, origin
+from provider.stack.inherit import BASE_FILE, BASE_KEY, USE_BASE, effective_clusters, origin
 
-#: Optional stack config: the most compute units the stack's clusters may grow to (their autoscaling maximum).
-BUDGET_KEY = "capacityBudgetCu"
 #: The outputs of each cluster that `pulumi stack output` shows.
 STACK_OUTPUTS = ("clusterId", "state", "jobUrl", "grpcEndpoint", "dashboardUrl", "submitToken")
 
@@ -71,14 +76,36 @@ def stack_options() -> dict[str, bool]:
     return defaults
 
 
+def _config_keys() -> set[str]:
+    """Every key of the stack's config, as the engine hands it to the program."""
+    return set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.config.get_config_env())
+
+
 def load_clusters() -> list[ClusterEntry]:
-    """Read and validate every cluster of the stack, or raise StackConfigError listing all problems."""
+    """Read and validate every cluster of the stack, or raise StackConfigError listing all problems.
+
+    Unknown keys of our namespaces are among the problems: a misspelled key must fail, never be ignored.
+    """
     project, stack = pulumi.get_project(), pulumi.get_stack()
     stack_file = f"stacks/Pulumi.{stack}.yaml"
     root = f"{project}:{CLUSTERS_KEY}"
     base_key = f"{project}:{BASE_KEY}"
-    raw = _object(CLUSTERS_KEY, root, "write it as YAML under config: in the stack file", stack_file)
+    hint = f"write `{USE_BASE}` for the base as it is, or the clusters as YAML under config: in the stack file"
+    raw = USE_BASE if pulumi.Config().get(CLUSTERS_KEY) == USE_BASE else _object(CLUSTERS_KEY, root, hint, stack_file)
     base = _object(BASE_KEY, base_key, f"write it as YAML under config: {BASE_KEY}: value: in Pulumi.yaml", stack_file)
+    refs = password_refs(raw, project) | password_refs(base, project)
+    problems = unknown_keys(_config_keys(), project=project, also_known=refs)
+    try:
+        entries = _parse(project, stack, stack_file, base, raw)
+    except StackConfigError as exc:
+        raise StackConfigError(problems + exc.problems, stack_file) from None
+    if problems:
+        raise StackConfigError(problems, stack_file)
+    return entries
+
+
+def _parse(project: str, stack: str, stack_file: str, base: Any, raw: Any) -> list[ClusterEntry]:
+    root, base_key = f"{project}:{CLUSTERS_KEY}", f"{project}:{BASE_KEY}"
     clusters = effective_clusters(base, raw, base_key=base_key, stack_key=root, stack_file=stack_file)
 
     def note(cluster: str, path: str) -> str | None:
@@ -124,7 +151,9 @@ def declare(entry: ClusterEntry, defaults: dict[str, bool] | None = None) -> Ray
     options.update(
         {attr: getattr(entry, attr) for attr in RESOURCE_OPTION_KEYS.values() if getattr(entry, attr) is not None}
     )
-    return RayCluster(entry.resource_name, RayClusterArgs.from_props(props), pulumi.ResourceOptions(**options))
+    aliases: list[str | pulumi.Alias] = [pulumi.Alias(name=name) for name in entry.aliases]
+    opts = pulumi.ResourceOptions(**options, aliases=aliases or None)
+    return RayCluster(entry.resource_name, RayClusterArgs.from_props(props), opts)
 
 
 def outputs_of(cluster: RayCluster) -> dict[str, pulumi.Output[Any]]:
@@ -155,10 +184,51 @@ def check_capacity_budget(entries: list[ClusterEntry]) -> None:
         raise StackConfigError([ConfigProblem(key, problem_text)], f"stacks/Pulumi.{stack}.yaml")
 
 
+def stack_price() -> Price | None:
+    """The price the plan's cost uses (``cuHourPrice``/``currency``, else the region's list price), checked here
+    so that a bad value fails the program before any resource, naming its key."""
+    stack = pulumi.get_stack()
+    region = pulumi.Config("alicloud").get("region") or os.environ.get(ENV_REGION)
+    try:
+        return price_for(region, pulumi.Config().get(PRICE_KEY), pulumi.Config().get(CURRENCY_KEY))
+    except PriceError as exc:
+        problem = ConfigProblem(f"{pulumi.get_project()}:{exc.key}", str(exc))
+        raise StackConfigError([problem], f"stacks/Pulumi.{stack}.yaml") from None
+
+
+def check_cost_budget(entries: list[ClusterEntry], price: Price | None) -> None:
+    """Fail before any resource is declared when the clusters can cost more per hour than `costBudgetPerHour`."""
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    raw = pulumi.Config().get(COST_BUDGET_KEY)
+    if raw is None:
+        return
+    key = f"{project}:{COST_BUDGET_KEY}"
+    budget = _positive(raw)
+    problem = None
+    if budget is None:
+        problem = f"must be an amount of money per hour like 25, got {raw!r}."
+    elif price is None:
+        problem = f"needs a price: set {project}:{PRICE_KEY} (no list price is known for this region)."
+    else:
+        shares = {entry.resource_name: capacity_of(entry.props) for entry in entries}
+        problem = over_cost_budget(shares, budget, price, key)
+    if problem:
+        raise StackConfigError([ConfigProblem(key, problem)], f"stacks/Pulumi.{stack}.yaml")
+
+
+def _positive(raw: str) -> Decimal | None:
+    try:
+        value = Decimal(raw.strip())
+    except (InvalidOperation, AttributeError):
+        return None
+    return value if value.is_finite() and value >= 0 else None
+
+
 def main() -> None:
     try:
         entries = load_clusters()
         check_capacity_budget(entries)
+        check_cost_budget(entries, stack_price())
         defaults = stack_options()
     except StackConfigError as exc:
         # RunError: the engine prints the message once, without a Python traceback, and the run fails.

@@ -105,6 +105,8 @@ class RayClusterArgsDict(TypedDict):
     desired_state: NotRequired[pulumi.Input[Literal["Running", "Stopped"]]]
     restart_on_pending_changes: NotRequired[pulumi.Input[bool]]
     keep_failed_cluster: NotRequired[pulumi.Input[bool]]
+    owner: NotRequired[pulumi.Input[str]]
+    owner_aliases: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
 
 
 class RayClusterKeywordArgs(TypedDict, total=False):
@@ -127,6 +129,8 @@ class RayClusterKeywordArgs(TypedDict, total=False):
     desired_state: pulumi.Input[Literal["Running", "Stopped"]]
     restart_on_pending_changes: pulumi.Input[bool]
     keep_failed_cluster: pulumi.Input[bool]
+    owner: pulumi.Input[str]
+    owner_aliases: pulumi.Input[Sequence[pulumi.Input[str]]]
 
 
 @dataclass(init=False)
@@ -149,6 +153,8 @@ class RayClusterArgs(WireArgs):
     desired_state: pulumi.Input[Literal["Running", "Stopped"]] | None = None
     restart_on_pending_changes: pulumi.Input[bool] | None = None
     keep_failed_cluster: pulumi.Input[bool] | None = None
+    owner: pulumi.Input[str] | None = None
+    owner_aliases: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
 
     def __init__(self, **kwargs: Unpack[RayClusterArgsDict]) -> None:
         super().__init__(**kwargs)

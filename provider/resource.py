@@ -1,8 +1,11 @@
 """The Pulumi face of the project: the ``RayCluster`` resource and its dynamic provider.
 
-This module is thin glue. Validation lives in ``spec``, the diff in ``plan``, the API in ``api`` and the
-steps of a create or update in ``lifecycle``; here we only translate between Pulumi's property bags and
-those, and write the per-field diff lines to stderr (the engine shows them in the preview).
+The provider translates between Pulumi's property bags and the Pulumi-free core: validation is
+``schema.spec``, a Diff's whole conclusion is ``core.decision`` (rendered here to stderr, where the engine shows
+it, and to the plan file), and the steps of a create, update or delete are ``core.lifecycle``. Credentials and
+the HTTP client live only in the provider process (``configure`` and ``_lifecycle``), never in state.
+
+This module's path is frozen: users' state pickles ``provider.resource.RayClusterProvider``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, Unpack
 
 import pulumi
@@ -31,17 +34,19 @@ from pydantic.alias_generators import to_snake
 
 from provider.args import RayClusterArgs, RayClusterKeywordArgs
 from provider.client.api import RayClusterApi
-from provider.client.credentials import ClientSettings
+from provider.client.credentials import ENV_REGION, ClientSettings
 from provider.client.pacing import CONFIG_KEY as RATE_LIMIT_KEY
 from provider.client.pacing import limits_from, shared_pacer
 from provider.concurrency import widen_server_pool
-from provider.core.capacity import Capacity, capacity_of
-from provider.core.lifecycle import ClusterLifecycle, restart_due
-from provider.core.plan import FieldChange, declared_view, plan_update, same_declaration, undeclared
+from provider.core.decision import Decision, decide, decide_create, input_props, parsed, previous_inputs
+from provider.core.lifecycle import ClusterLifecycle
+from provider.core.plan import declared_view
+from provider.core.pricing import CURRENCY_KEY, PRICE_KEY, Price, price_for
 from provider.reporting import planfile
 from provider.schema import spec
-from provider.schema.models import ClusterState, RayClusterDetail
-from provider.schema.spec import DEFAULT_TIMEOUTS, Failure, RayClusterInputs, check_inputs
+from provider.schema.errors import InvalidInputsError
+from provider.schema.models import RayClusterDetail
+from provider.schema.spec import DEFAULT_TIMEOUTS, check_inputs
 
 PROVIDER_KEY = "__provider"
 #: Set to 1 to have each Diff also print what it ignored on purpose, and why.
@@ -63,32 +68,21 @@ CONFIG_KEYS = {
 SECRET_OUTPUTS = list(spec.SECRET_OUTPUTS)
 
 
-_INPUT_KEYS = frozenset(field.alias or name for name, field in RayClusterInputs.model_fields.items())
-
-
 def settings_from_config(get: Callable[[str], Any]) -> ClientSettings:
     """Client settings from stack config keys (CONFIG_KEYS); unset keys fall back to the environment later."""
     values = {field: get(key) for field, key in CONFIG_KEYS.items()}
     return ClientSettings(**{field: value for field, value in values.items() if value not in (None, "")})
 
 
+def price_from_config(get: Callable[[str], Any], region: str | None) -> Price | None:
+    """The price per CU-hour for the plan's cost (``<project>:cuHourPrice``, else the region's list price)."""
+    project = os.environ.get("PULUMI_PROJECT") or "ray-clusters"  # the engine sets it for every plugin
+    region = region or os.environ.get(ENV_REGION)
+    return price_for(region, get(f"{project}:{PRICE_KEY}"), get(f"{project}:{CURRENCY_KEY}"))
+
+
 def _is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
-
-
-def _contains_unknown(value: Any) -> bool:
-    if _is_unknown(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(_contains_unknown(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_contains_unknown(v) for v in value)
-    return False
-
-
-def _input_props(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The declared inputs inside a property bag (old outputs carry inputs plus read-only fields)."""
-    return {key: value for key, value in props.items() if key in _INPUT_KEYS}
 
 
 def _with_secret_inputs_wrapped(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,24 +103,6 @@ def _wrapped_at(obj: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]
     return dict(obj)
 
 
-def _invalid(failures: Sequence[Failure]) -> ValueError:
-    reasons = "; ".join(f"{f.path}: {f.reason}" for f in failures) or "unknown values"
-    return ValueError(f"invalid Ray cluster inputs: {reasons}")
-
-
-def _parse(props: Mapping[str, Any]) -> RayClusterInputs:
-    inputs, failures = check_inputs(_input_props(props))
-    if inputs is None:
-        raise _invalid(failures)
-    return inputs
-
-
-def _previous(olds: Mapping[str, Any]) -> RayClusterInputs | None:
-    """The inputs of the last deployment, when they still validate (state written by an older version may not)."""
-    inputs, _ = check_inputs(_input_props(olds))
-    return inputs
-
-
 def _outputs(props: Mapping[str, Any], cluster: RayClusterDetail) -> dict[str, Any]:
     """Every input (so that Diff and Update see them as olds) plus the read-only live fields.
 
@@ -134,47 +110,13 @@ def _outputs(props: Mapping[str, Any], cluster: RayClusterDetail) -> dict[str, A
     copy of each node made it grow by ~290 bytes per node (README: outputs).
     """
     live = cluster.to_api_dict()
-    outs = _with_secret_inputs_wrapped(_input_props(props))
+    outs = _with_secret_inputs_wrapped(input_props(props))
     for field in spec.LIVE_OUTPUTS:
         value = live.get(field)
         outs[field] = rpc.wrap_rpc_secret(value) if field in SECRET_OUTPUTS and value is not None else value
     phases = Counter(str(node.get("phase") or "Unknown") for node in live.get("instances") or [])
     outs["nodes"] = dict(sorted(phases.items()))
     return outs
-
-
-def _label(inputs: Mapping[str, Any], cluster_id: str) -> str:
-    name = inputs.get("name")
-    return f"{name} ({cluster_id})" if isinstance(name, str) else cluster_id
-
-
-def _listing(paths: Sequence[str]) -> str:
-    """ "headSpec.env is" / "headSpec.env and workerSpec[cpu].rayStartParams are"."""
-    if len(paths) == 1:
-        return f"{paths[0]} is"
-    return f"{', '.join(paths[:-1])} and {paths[-1]} are"
-
-
-def _planned(
-    label: str,
-    name: Any,
-    cluster_id: str | None,
-    action: planfile.Action,
-    changes: Sequence[FieldChange],
-    before: Capacity | None,
-    after: Capacity | None,
-) -> None:
-    """Say what a planned change does to capacity, and append its record to the plan file when one is asked for."""
-    if action != "none":
-        _say(f"{label}: {planfile.capacity_line(before, after)}")
-    path = os.environ.get(planfile.PLAN_FILE_ENV)
-    if not path:
-        return
-    entry = planfile.record(name if isinstance(name, str) else "(unknown)", cluster_id, action, changes, before, after)
-    try:
-        planfile.append(path, entry)
-    except OSError as exc:  # a tooling problem must not fail the preview; say it instead
-        _say(f"{label}: cannot append to the plan file {path}: {exc.strerror or exc}")
 
 
 def _explaining() -> bool:
@@ -188,6 +130,19 @@ def _say(line: str) -> None:
     # One write per line: print() writes text and newline separately, and parallel diffs would interleave.
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
+
+
+def _render(decision: Decision) -> None:
+    """Say the decision's lines and append its record to the plan file when one is asked for."""
+    for line in decision.lines:
+        _say(line)
+    path = os.environ.get(planfile.PLAN_FILE_ENV)
+    if not path:
+        return
+    try:
+        planfile.append(path, decision.record)
+    except OSError as exc:  # a tooling problem must not fail the preview; say it instead
+        _say(f"{decision.label}: cannot append to the plan file {path}: {exc.strerror or exc}")
 
 
 class RayClusterProvider(ResourceProvider):
@@ -208,6 +163,7 @@ class RayClusterProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         self._settings = settings_from_config(req.config.get)
+        self._price = price_from_config(req.config.get, self._settings.region)
         # The account's API quota: stack config, else the provider's environment, else the default (pacing.py).
         # A value that cannot be read fails here, in one line naming the key, before any call is made.
         shared_pacer().configure(limits_from(req.config.get(RATE_LIMIT_KEY)))
@@ -231,78 +187,44 @@ class RayClusterProvider(ResourceProvider):
         declared, failures = check_inputs(props, is_unknown=_is_unknown)
         if not olds and not failures:
             # Empty old inputs: a cluster about to be created (Diff is never called for a create). No API call.
-            after = capacity_of(declared.api_body()) if declared is not None else None
-            _planned(_label(props, "new"), props.get("name"), None, "create", (), None, after)
+            _render(decide_create(props, declared, self.__dict__.get("_price")))
         # Checked inputs are what the engine stores: a password given in plain text is stored as a secret.
         return CheckResult(_with_secret_inputs_wrapped(news), [CheckFailure(f.path, f.reason) for f in failures])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old_inputs, new_inputs = _input_props(olds), _input_props(news)
-        label = _label(new_inputs, id_)
-        replaces = self._replaced_keys(id_, old_inputs, new_inputs)
-        declared, failures = check_inputs(new_inputs, is_unknown=_is_unknown)
-        if declared is None:
-            if failures:  # Check refused these inputs already; the engine never diffs them
-                raise _invalid(failures)
-            unknown = sorted(k for k, v in new_inputs.items() if _contains_unknown(v))
-            _say(f"{label}: {', '.join(unknown)} known only after apply")
-            _planned(label, new_inputs.get("name"), id_, "replace" if replaces else "update", (), None, None)
-            return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
-        if replaces:
-            _say(f"{label}: {', '.join(replaces)} changed: the cluster will be replaced")
-            last = _previous(olds)  # no API call here: the cluster being replaced as last declared
-            before = capacity_of(last.api_body()) if last is not None else None
-            _planned(label, declared.name, id_, "replace", (), before, capacity_of(declared.api_body()))
-            return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
-
-        live = self._lifecycle().get(declared.workspace_id, id_)
-        if live is None:
-            _say(f"{label}: the cluster no longer exists (deleted outside Pulumi); it will be created again")
-            _planned(label, declared.name, id_, "replace", (), None, capacity_of(declared.api_body()))
-            return DiffResult(changes=True, replaces=["clusterId"], delete_before_replace=True)
-        # The common case (no code change) needs no second validation.
-        previous = declared if old_inputs == new_inputs else _previous(olds)
-        live_body = live.to_api_dict()
-        plan = plan_update(declared, live_body, previous)
-        for change in plan.changes:
-            _say(f"{label}: {change.describe()}")  # describe() never shows env or password values
-        if plan.unreported:
-            unreported = _listing(plan.unreported)
-            _say(f"{label}: {unreported} not reported by the service; compared with the last applied value")
-        if _explaining():
-            for item in (*plan.ignored, *undeclared(declared, live_body)):
-                _say(f"{label}: {item.describe()}")
-        run_state_change = self._run_state_note(label, declared, live)
-        # Inputs that tell the service the same thing however they are spelled (groups reordered, "8192Mi" for
-        # "8Gi", extraParam reformatted) are no change: the engine takes a "same" step, which records the new
-        # inputs and keeps the old outputs. The inputs echoed in those outputs are then the old spelling of the
-        # same declaration, and stay right because every later Diff and Update reads them through this same
-        # normalized view. A changed option (timeouts, restart policy...) is an update with no API write, so
-        # that the option reaches the outputs; so are inputs the live cluster already matches.
-        inputs_changed = previous is None or not same_declaration(previous, declared)
-        changed = not plan.empty or run_state_change or inputs_changed
-        before, after = capacity_of(live_body), capacity_of(plan.after)
-        _planned(label, declared.name, id_, "update" if changed else "none", plan.changes, before, after)
-        return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
+        decision = decide(
+            id_,
+            olds,
+            news,
+            is_unknown=_is_unknown,
+            read_live=lambda workspace_id: self._lifecycle().get(workspace_id, id_),
+            explain=_explaining(),
+            price=self.__dict__.get("_price"),
+        )
+        _render(decision)
+        return DiffResult(
+            changes=decision.changed,
+            replaces=list(decision.replaces),
+            delete_before_replace=decision.delete_before_replace,
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = _parse(props)
-        cluster = self._lifecycle().create(inputs)
+        cluster = self._lifecycle().create(parsed(props))
         return CreateResult(cluster.cluster_id, _outputs(props, cluster))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        outcome = self._lifecycle().update(id_, _parse(news), _previous(olds))
+        outcome = self._lifecycle().update(id_, parsed(news), previous_inputs(olds))
         return UpdateResult(_outputs(news, outcome.cluster))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        old_inputs = _input_props(props)
+        old_inputs = input_props(props)
         workspace_id = old_inputs.get("workspaceId")
         if not isinstance(workspace_id, str):
-            raise ValueError(f"{id_}: cannot read a cluster without its workspaceId in state")
+            raise InvalidInputsError(f"{id_}: cannot read a cluster without its workspaceId in state")
         cluster = self._lifecycle().get(workspace_id, id_)
         if cluster is None:
             return ReadResult("", {})
-        like = _previous(props)
+        like = previous_inputs(props)
         inputs = dict(old_inputs)
         if like is not None:
             inputs.update(declared_view(cluster.to_api_dict(), like))
@@ -311,47 +233,13 @@ class RayClusterProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # Only the workspace and the delete timeout are needed: state whose other inputs no longer validate
         # (written by an older version) must still be destroyable.
-        inputs = _previous(props)
+        inputs = previous_inputs(props)
         workspace_id = inputs.workspace_id if inputs else props.get("workspaceId")
         if not isinstance(workspace_id, str) or not workspace_id:
-            raise ValueError(f"{id_}: cannot delete a cluster without its workspaceId in state")
+            raise InvalidInputsError(f"{id_}: cannot delete a cluster without its workspaceId in state")
         timeout = inputs.timeouts.delete if inputs else DEFAULT_TIMEOUTS["delete"]
-        self._lifecycle().delete(workspace_id, id_, timeout)
-
-    # -- helpers ---------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _replaced_keys(id_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-        keys = []
-        if old.get("workspaceId") != new.get("workspaceId"):
-            keys.append("workspaceId")
-        adopt = new.get("adoptClusterId")
-        if adopt and not _is_unknown(adopt) and adopt != id_:
-            keys.append("adoptClusterId")
-        return keys
-
-    @staticmethod
-    def _run_state_note(label: str, declared: RayClusterInputs, live: RayClusterDetail) -> bool:
-        """Report a run state that differs from the declared one; True when the update must act on it."""
-        desired = declared.desired_state
-        if restart_due(declared, live):
-            if live.state == ClusterState.RUNNING:
-                pending = "configuration changes are pending (modified)"
-                _say(f"{label}: ~ restart: {pending}; restartOnPendingChanges restarts")
-            else:
-                _say(
-                    f"{label}: ~ state {live.state} -> Running: a restart to apply pending changes was cut short "
-                    "after its Stop; it will be finished (set desiredState: Stopped to keep the cluster stopped)"
-                )
-            return True
-        if desired is not None and live.state in (ClusterState.RUNNING, ClusterState.STOPPED) and live.state != desired:
-            _say(f"{label}: ~ state {live.state} -> {desired}")
-            return True
-        if desired is None and live.state == ClusterState.STOPPED:
-            _say(f"{label}: the cluster is Stopped (not managed: set desiredState to start it)")
-        if live.state == ClusterState.ERROR:
-            _say(f"{label}: the cluster is in state Error: {live.message or 'no message'}")
-        return False
+        owner, former = (inputs.owner, inputs.owner_aliases or []) if inputs else (None, [])
+        self._lifecycle().delete(workspace_id, id_, timeout, owner=owner, former=former)
 
 
 _SNAKE_OUTPUTS = {name: to_snake(name) for name in spec.OUTPUTS}
@@ -393,10 +281,23 @@ class RayCluster(pulumi.dynamic.Resource, module="emr", name="RayCluster"):
         by name only when the call has a single signature to check it against.
         """
         props = _resolved(resource_name, args, kwargs).to_props()
+        props.update(_identity(resource_name, opts))
         for field in spec.OUTPUTS:
             props.setdefault(field, None)
         secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         super().__init__(_PROVIDER, resource_name, props, pulumi.ResourceOptions.merge(secret, opts))
+
+
+def _identity(resource_name: str, opts: pulumi.ResourceOptions | None) -> dict[str, Any]:
+    """``owner`` (``project/stack/resource``) and ``ownerAliases`` (its former names, from the aliases option):
+    the provider writes the owner mark with them and checks it before a delete. Computed here, in the program,
+    because the provider process cannot know the stack."""
+    prefix = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    aliases = (opts.aliases if opts else None) or []
+    former = [
+        f"{prefix}/{alias.name}" for alias in aliases if isinstance(alias, pulumi.Alias) and isinstance(alias.name, str)
+    ]
+    return {"owner": f"{prefix}/{resource_name}", "ownerAliases": former or None}
 
 
 def _resolved(resource_name: str, args: RayClusterArgs | None, kwargs: Mapping[str, Any]) -> RayClusterArgs:

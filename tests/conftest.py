@@ -1,4 +1,5 @@
-"""Shared fixtures: the emulator process (see harness/emulator.py for the handle)."""
+"""Fixtures shared by every folder: the emulator process (see harness/emulator.py for the handle) and the real
+dynamic-provider gRPC server configured for it (tests/support/provider_server.py drives it as the engine does)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,12 @@ from typing import Any
 import pytest
 
 from harness.emulator import Emulator, start_emulator
-
-TEST_STARTUP_SECONDS = 0.2
-DEFAULT_CONFIG = {
-    "startupSeconds": TEST_STARTUP_SECONDS,
-    "stopSeconds": TEST_STARTUP_SECONDS,
-    "updateMode": "immediate",
-    "startupFailureMessage": None,
-    "omitKeys": [],
-}
+from harness.engine import ProviderServer
+from provider.client.api import REQUEST_LOG_ENV
+from provider.resource import RayClusterProvider
+from tests.support.emulator_defaults import DEFAULT_CONFIG, TEST_STARTUP_SECONDS
+from tests.support.paths import ROOT
+from tests.support.provider_server import Engine, provider_config
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,3 +61,31 @@ def make_emulator(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
     yield make
     for emu in started:
         emu.stop()
+
+
+# -- the real provider server, for tests/provider and tests/reliability ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def provider_request_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session server's request log (RAY_CLUSTERS_REQUEST_LOG): what its client sent, one JSON line each."""
+    return tmp_path_factory.getbasetemp() / "provider-requests.jsonl"
+
+
+@pytest.fixture(scope="session")
+def provider_server(emulator_session: Emulator, provider_request_log: Path) -> Iterator[ProviderServer]:
+    """One provider server for the whole session, configured for the session emulator, logging its requests."""
+    with ProviderServer(ROOT, env={REQUEST_LOG_ENV: str(provider_request_log)}) as server:
+        server.configure(provider_config(emulator_session), secret_keys=["alicloud:secretKey"])
+        yield server
+
+
+@pytest.fixture
+def provider() -> RayClusterProvider:
+    return RayClusterProvider()
+
+
+@pytest.fixture
+def engine(provider_server: ProviderServer, provider: RayClusterProvider, emulator: Emulator) -> Engine:
+    """The engine's view of one resource; depends on `emulator` so that every test starts empty."""
+    return Engine(provider_server, provider)

@@ -1,6 +1,9 @@
 """What a Ray cluster costs in compute units (CU), the unit EMR Serverless Spark bills and sizes queues in.
 
-One CU is 1 vCPU with 4 GiB; a node counts ``max(vCPU, GiB / 4)`` CU (the service's billing pages). A cluster
+One CU is 1 vCPU with 4 GiB; a node counts ``max(vCPU, GiB / 4)`` CU (the service's billing pages). Billed CU
+(``billed_cu``) also take the pay-as-you-go discount by CPU:memory ratio: a node with 2 to under 3 GiB per vCPU
+counts 80% of its CU (the pay-as-you-go page, see ``pricing``; an older notice had more bands, the current page
+states this one only). A cluster
 is its head (one node) plus, per worker group, replicas x the node's size. Replicas are ``replica`` when given,
 else ``minReplica``, else 1; with ``headSpec.enableAutoScaling`` the most it can grow to (``cuMax``) uses each
 group's ``maxReplica`` (or its replicas when it has none). A size that is not known (a value unknown during a
@@ -34,6 +37,9 @@ class Capacity:
     memory_gib: Decimal
     #: Nodes with a gpuSpec.
     gpu_nodes: int
+    #: Compute units as billed (after the CPU:memory discount), at the replicas it runs with and at its maximum.
+    billed_cu: Decimal = Decimal(0)
+    billed_cu_max: Decimal = Decimal(0)
 
     def __add__(self, other: Capacity) -> Capacity:
         return Capacity(
@@ -42,30 +48,41 @@ class Capacity:
             self.vcpu + other.vcpu,
             self.memory_gib + other.memory_gib,
             self.gpu_nodes + other.gpu_nodes,
+            self.billed_cu + other.billed_cu,
+            self.billed_cu_max + other.billed_cu_max,
         )
 
     def to_json(self) -> dict[str, float | int]:
-        """The plan file's shape: ``{"cu", "cuMax", "vcpu", "memoryGiB", "gpuNodes"}``."""
+        """The plan file's shape: ``{"cu", "cuMax", "vcpu", "memoryGiB", "gpuNodes", "billedCu", "billedCuMax"}``."""
         return {
             "cu": _number(self.cu),
             "cuMax": _number(self.cu_max),
             "vcpu": _number(self.vcpu),
             "memoryGiB": _number(self.memory_gib),
             "gpuNodes": self.gpu_nodes,
+            "billedCu": _number(self.billed_cu),
+            "billedCuMax": _number(self.billed_cu_max),
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Capacity:
+        """A capacity read back; plan files written before billed CU existed count them as CU."""
+        cu, cu_max = Decimal(str(data["cu"])), Decimal(str(data["cuMax"]))
         return cls(
-            Decimal(str(data["cu"])),
-            Decimal(str(data["cuMax"])),
+            cu,
+            cu_max,
             Decimal(str(data["vcpu"])),
             Decimal(str(data["memoryGiB"])),
             int(data["gpuNodes"]),
+            Decimal(str(data.get("billedCu", cu))),
+            Decimal(str(data.get("billedCuMax", cu_max))),
         )
 
 
 ZERO = Capacity(Decimal(0), Decimal(0), Decimal(0), Decimal(0), 0)
+
+#: (GiB per vCPU from, up to but not including, share of CU billed): the pay-as-you-go page's ratio discount.
+RATIO_DISCOUNTS = ((Decimal(2), Decimal(3), Decimal("0.8")),)
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,27 @@ class _Node:
     @property
     def cu(self) -> Decimal:
         return max(self.vcpu, self.gib / GIB_PER_CU)
+
+    @property
+    def billed_cu(self) -> Decimal:
+        ratio = self.gib / self.vcpu if self.vcpu else None
+        for low, high, share in RATIO_DISCOUNTS:
+            if ratio is not None and low <= ratio < high:
+                return self.cu * share
+        return self.cu
+
+    def times(self, replicas: int, most: int) -> Capacity:
+        """``replicas`` of this node (``most`` at the autoscaling maximum)."""
+        gpus = replicas if self.gpu else 0
+        return Capacity(
+            self.cu * replicas,
+            self.cu * most,
+            self.vcpu * replicas,
+            self.gib * replicas,
+            gpus,
+            self.billed_cu * replicas,
+            self.billed_cu * most,
+        )
 
 
 _cpu = lenient(normalize_cpu)
@@ -107,7 +145,7 @@ def capacity_of(spec: Mapping[str, Any]) -> Capacity | None:
     if head_node is None:
         return None
     autoscaling = isinstance(head, Mapping) and _flag(head.get("enableAutoScaling")) is True
-    total = Capacity(head_node.cu, head_node.cu, head_node.vcpu, head_node.gib, int(head_node.gpu))
+    total = head_node.times(1, 1)
     for group in spec.get("workerSpec") or ():
         node = _node(group) if isinstance(group, Mapping) else None
         replicas = _replicas(group) if isinstance(group, Mapping) else None
@@ -118,8 +156,7 @@ def capacity_of(spec: Mapping[str, Any]) -> Capacity | None:
             most = _count(group["maxReplica"])
             if not isinstance(most, int):
                 return None
-        total += Capacity(node.cu * replicas, node.cu * most, node.vcpu * replicas, node.gib * replicas, 0)
-        total += Capacity(Decimal(0), Decimal(0), Decimal(0), Decimal(0), replicas if node.gpu else 0)
+        total += node.times(replicas, most)
     return total
 
 
@@ -160,4 +197,20 @@ def format_delta(before: Decimal, after: Decimal) -> str:
     return f"{'+' if after >= before else '-'}{format_cu(abs(after - before))}"
 
 
-__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_of", "format_cu", "format_delta", "over_budget"]
+def capacity_line(before: Capacity | None, after: Capacity | None) -> str:
+    """'capacity 18 -> 26 CU (+8); with autoscaling up to 66 CU (was 34)', or for a new cluster '18 CU'."""
+    if before is None and after is None:
+        return "capacity unknown (sizes known only after apply, or not declared)"
+    if before is None:
+        assert after is not None
+        text = f"capacity {format_cu(after.cu)} CU"
+        return text + (f"; with autoscaling up to {format_cu(after.cu_max)} CU" if after.cu_max != after.cu else "")
+    if after is None:
+        return f"capacity {format_cu(before.cu)} -> ? CU (sizes known only after apply)"
+    text = f"capacity {format_cu(before.cu)} -> {format_cu(after.cu)} CU ({format_delta(before.cu, after.cu)})"
+    if after.cu_max != after.cu or before.cu_max != before.cu:
+        text += f"; with autoscaling up to {format_cu(after.cu_max)} CU (was {format_cu(before.cu_max)})"
+    return text
+
+
+__all__ = ["GIB_PER_CU", "ZERO", "Capacity", "capacity_line", "capacity_of", "format_cu", "format_delta", "over_budget"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
@@ -30,6 +30,7 @@ from provider.client.api import RayClusterApi
 from provider.client.retry import operation_deadline
 from provider.core.namesakes import Namesakes
 from provider.core.plan import Plan, live_matches, plan_update
+from provider.core.runstate import StepKind, run_state_step
 from provider.core.waiter import Acceptor, Waiter, WaitFailed, WaitPolicy, WaitTimeout
 from provider.schema.errors import (
     AmbiguousCreateError,
@@ -42,6 +43,7 @@ from provider.schema.errors import (
     TransportError,
 )
 from provider.schema.models import ClusterState, RayClusterDetail, RayClusterSummary
+from provider.schema.owner import is_pulumi_managed, owner_of, resource_of, stack_of, with_mark, without_mark
 from provider.schema.spec import RayClusterInputs
 
 RUNNING, STOPPED, ERROR = ClusterState.RUNNING, ClusterState.STOPPED, ClusterState.ERROR
@@ -95,18 +97,29 @@ def _within(seconds: Callable[..., float]) -> Callable[[Callable[P, R]], Callabl
     return decorate
 
 
-def restart_due(inputs: RayClusterInputs, cluster: RayClusterDetail) -> bool:
-    """A restart for pending changes is to be done or finished (``restartOnPendingChanges``).
+def _marked(inputs: RayClusterInputs, body: dict[str, Any]) -> dict[str, Any]:
+    """The body with this resource's owner mark on the description, where a description is written anyway."""
+    if inputs.owner and "description" in body:
+        return {**body, "description": with_mark(body["description"], inputs.owner)}
+    return body
 
-    Running with changes pending: restart it. Stopping or Stopped with changes still pending and no declared
-    run state: a restart that was cut short between its Stop and its Start (nobody asked for a stopped
-    cluster), so it is finished by a Start. ``desiredState: Stopped`` keeps such a cluster stopped.
-    """
-    if not (inputs.restart_on_pending_changes and cluster.modified):
-        return False
-    if cluster.state == RUNNING:
-        return True
-    return cluster.state in (STOPPING, STOPPED) and inputs.desired_state is None
+
+def transfers_ownership(inputs: RayClusterInputs, live_description: str | None) -> bool:
+    """An adoption of a cluster another resource of this provider marked (or an earlier version's stack mark):
+    the mark moves to this resource. A cluster made elsewhere (no mark) is adopted without a write."""
+    mark = owner_of(live_description)
+    return bool(inputs.owner) and is_pulumi_managed(live_description) and mark != inputs.owner
+
+
+def _renamed_from(inputs: RayClusterInputs, namesakes: Sequence[RayClusterSummary]) -> str | None:
+    """The resource name of this stack that manages a namesake, when it is not this resource: a rename."""
+    if not inputs.owner:
+        return None
+    for summary in namesakes:
+        mark = owner_of(getattr(summary, "description", None))
+        if mark and mark != inputs.owner and stack_of(mark) == stack_of(inputs.owner):
+            return resource_of(mark)
+    return None
 
 
 def _describe_summary(summary: RayClusterSummary) -> str:
@@ -182,7 +195,7 @@ class ClusterLifecycle:
             except ClusterWaitError as exc:
                 raise self._failed_create(inputs, cluster_id, exc.reason) from None
         with operation_deadline(inputs.timeouts.update):
-            return self._apply_run_state(inputs, cluster)
+            return self._take_run_state_step(inputs, cluster_id, cluster)
 
     def _refuse_existing_name(self, inputs: RayClusterInputs) -> None:
         """Send no CreateRayCluster when the workspace already has a cluster of that name.
@@ -196,6 +209,14 @@ class ClusterLifecycle:
             return
         found = "; ".join(_describe_summary(summary) for summary in namesakes)
         first = namesakes[0].cluster_id or "<id>"
+        renamed = _renamed_from(inputs, namesakes)
+        if renamed:
+            raise ClusterOperationError(
+                f"{inputs.name}: workspace {inputs.workspace_id} already has a cluster named {inputs.name!r}: {found}. "
+                f"It is managed by this stack's resource {renamed!r}: if this entry was renamed from {renamed!r}, "
+                f"add `aliases: [{renamed}]` to it, so that Pulumi moves the state instead of creating or deleting "
+                "(not adoptClusterId). CreateRayCluster was not sent."
+            )
         raise ClusterOperationError(
             f"{inputs.name}: workspace {inputs.workspace_id} already has a cluster named {inputs.name!r}: {found}. "
             "CreateRayCluster was not sent, so no duplicate was made. If it is this stack's cluster from an "
@@ -211,7 +232,7 @@ class ClusterLifecycle:
         starts when its pause would end past ``deadline``.
         """
         sent_at_ms = int(self._wall_clock() * 1000)
-        body = inputs.api_body()
+        body = _marked(inputs, inputs.api_body())
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 cluster_id = self._api.create(inputs.workspace_id, body)
@@ -267,23 +288,37 @@ class ClusterLifecycle:
         """Take over an existing cluster, then converge it to the declared spec like an update."""
         cluster_id = inputs.adopt_cluster_id
         assert cluster_id
-        if self.get(inputs.workspace_id, cluster_id) is None:
+        live = self.get(inputs.workspace_id, cluster_id)
+        if live is None:
             raise ClusterOperationError(
                 f"{inputs.name}: adoptClusterId {cluster_id} does not exist in workspace {inputs.workspace_id}; "
                 "check the id with ListRayCluster or remove adoptClusterId to create a new cluster."
             )
-        return self.update(cluster_id, inputs, previous=None).cluster
+        claim = transfers_ownership(inputs, live.description)
+        if claim:
+            was = owner_of(live.description) or "this stack, without a resource name (an earlier version)"
+            self._progress(f"{inputs.name} ({cluster_id}): ownership moves from {was} to {inputs.owner}")
+        return self.update(cluster_id, inputs, previous=None, claim=claim).cluster
 
     # -- update --------------------------------------------------------------------------------------
 
-    @_within(lambda self, cluster_id, inputs, previous: inputs.timeouts.update)
-    def update(self, cluster_id: str, inputs: RayClusterInputs, previous: RayClusterInputs | None) -> UpdateOutcome:
-        """Send one UpdateRayCluster with only the changed keys, wait until settled, verify, restart if asked."""
+    @_within(lambda self, cluster_id, inputs, previous, **_: inputs.timeouts.update)
+    def update(
+        self, cluster_id: str, inputs: RayClusterInputs, previous: RayClusterInputs | None, *, claim: bool = False
+    ) -> UpdateOutcome:
+        """Send one UpdateRayCluster with only the changed keys, wait until settled, verify, restart if asked.
+
+        ``claim``: also write this resource's owner mark (an adoption that takes the cluster from another owner).
+        """
         live = self._require(inputs, cluster_id)
         plan = plan_update(inputs, live.to_api_dict(), previous)
-        if plan.body:
-            self._api.update(inputs.workspace_id, cluster_id, plan.body)
-        if plan.body or live.state not in SETTLED_STATES:
+        body = dict(plan.body)
+        if claim and "description" not in body:
+            body["description"] = without_mark(live.description)
+        body = _marked(inputs, body)
+        if body:
+            self._api.update(inputs.workspace_id, cluster_id, body)
+        if body or live.state not in SETTLED_STATES:
             # Also after an earlier update whose wait was cut short: the cluster may still be Starting.
             live = self._wait_settled(inputs, cluster_id)
         if plan.body and not live_matches(inputs, live.to_api_dict()):
@@ -293,28 +328,26 @@ class ClusterLifecycle:
                 f"{inputs.name} ({cluster_id}): UpdateRayCluster was accepted but the cluster still differs: "
                 f"{lines}. The next `pulumi up` retries from the live state."
             )
-        if restart_due(inputs, live):
-            if live.state == RUNNING:
-                live = self.restart(inputs, cluster_id)
-            else:  # stopped by a restart that was cut short: finish it
-                self._progress(
-                    f"{inputs.name} ({cluster_id}): finishing a restart for pending changes that was cut short"
-                )
-                live = self._switch(inputs, cluster_id, RUNNING)
-        return UpdateOutcome(self._apply_run_state(inputs, live), plan)
+        return UpdateOutcome(self._take_run_state_step(inputs, cluster_id, live), plan)
+
+    def _take_run_state_step(
+        self, inputs: RayClusterInputs, cluster_id: str, live: RayClusterDetail
+    ) -> RayClusterDetail:
+        """Do what the one run-state rule says (``runstate.run_state_step``: the preview announced the same)."""
+        step = run_state_step(inputs, live)
+        if step is None:
+            return live
+        if step.kind is StepKind.RESTART:
+            return self.restart(inputs, cluster_id)
+        if step.kind is StepKind.FINISH_RESTART:
+            self._progress(f"{inputs.name} ({cluster_id}): finishing a restart for pending changes that was cut short")
+        return self._switch(inputs, cluster_id, step.target)
 
     def restart(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
         """Stop then start, so that a stored but pending configuration takes effect."""
         self._progress(f"{inputs.name} ({cluster_id}): restarting to apply pending changes")
         self._switch(inputs, cluster_id, STOPPED)
         return self._switch(inputs, cluster_id, RUNNING)
-
-    def _apply_run_state(self, inputs: RayClusterInputs, cluster: RayClusterDetail) -> RayClusterDetail:
-        """Start or stop the cluster when a run state is declared; unset means the state is not managed."""
-        desired = inputs.desired_state
-        if desired is None or cluster.state == desired:
-            return cluster
-        return self._switch(inputs, cluster.cluster_id, ClusterState(desired))
 
     def _switch(self, inputs: RayClusterInputs, cluster_id: str, target: ClusterState) -> RayClusterDetail:
         """StartRayCluster or StopRayCluster, then wait for ``target``.
@@ -341,9 +374,23 @@ class ClusterLifecycle:
 
     # -- delete --------------------------------------------------------------------------------------
 
-    @_within(lambda self, workspace_id, cluster_id, timeout: timeout)
-    def delete(self, workspace_id: str, cluster_id: str, timeout: float) -> None:
-        """Delete and wait until GetRayCluster says not found; a cluster already gone is success."""
+    @_within(lambda self, workspace_id, cluster_id, timeout, **_: timeout)
+    def delete(
+        self,
+        workspace_id: str,
+        cluster_id: str,
+        timeout: float,
+        *,
+        owner: str | None = None,
+        former: Sequence[str] = (),
+    ) -> None:
+        """Delete and wait until GetRayCluster says not found; a cluster already gone is success.
+
+        With ``owner`` (this resource), a cluster whose mark names another resource is not deleted but forgotten:
+        that resource adopted it, and deleting would take it from under it (issue 17).
+        """
+        if owner and self._managed_by_another(workspace_id, cluster_id, owner, former):
+            return
         self._names.forget(workspace_id, cluster_id)
         try:
             self._api.delete(workspace_id, cluster_id)
@@ -356,6 +403,18 @@ class ClusterLifecycle:
             describe=lambda cluster: f"{cluster_id} {cluster.state if cluster else GONE}",
             **self._polling(timeout),
         )
+
+    def _managed_by_another(self, workspace_id: str, cluster_id: str, owner: str, former: Sequence[str]) -> bool:
+        live = self.get(workspace_id, cluster_id)
+        mark = owner_of(live.description) if live is not None else None
+        if mark is None or mark == owner or mark in former:
+            return False
+        other = resource_of(mark) if stack_of(mark) == stack_of(owner) else mark
+        self._progress(
+            f"{resource_of(owner)} ({cluster_id}): not deleted: the cluster is now managed by {other} (adopted); "
+            "Pulumi forgets it here"
+        )
+        return True
 
     # -- helpers -------------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from provider.schema.normalize import (
     normalize_whole_number,
     parse_json,
 )
+from provider.schema.owner import is_pulumi_managed, owner_of, without_mark, without_stack_mark
 from provider.schema.spec import API_FIELDS, HIDDEN_KEYS, GftConfig, HeadSpec, RayClusterInputs, WorkerGroup
 
 Key = tuple[str, ...]
@@ -180,6 +181,8 @@ class Reason(enum.StrEnum):
     AUTOSCALER = "the autoscaler's count"
     SPELLING = "the same value spelled differently"
     UNREPORTED = "not reported by the service; compared with the last applied value"
+    OWNER_MARK = "the owner mark the provider writes, not declared"
+    STACK_MARK = "a cluster made elsewhere keeps its description until the description itself changes"
 
 
 @dataclass(frozen=True)
@@ -398,9 +401,13 @@ class _Comparison:
     #: ``declared.api_body()``, dumped once per comparison.
     body: dict[str, Any]
     want: _View
+    #: The previous declaration (the value last applied), None when unknown.
+    before: _View | None
     live: Mapping[str, Any]
     groups: dict[str, Mapping[str, Any]]
     autoscaling: bool
+    #: Take a field the service does not report as applied when nothing is known (checks after an update).
+    trust_unreported: bool
     changes: list[tuple[Key, FieldChange]]
     ignored: list[Ignored]
 
@@ -411,6 +418,143 @@ class _Comparison:
         return _norm("replica", self.groups[group].get("replica"))
 
 
+@dataclass(frozen=True)
+class _Leaf:
+    """One declared leaf under comparison."""
+
+    key: Key
+    #: The declared value, normalized.
+    wanted: Any
+    #: The live value as the service wrote it; None when the service did not report it.
+    raw_live: Any
+
+
+class _Verdict(enum.Enum):
+    #: Equal to live, nothing to say.
+    EQUAL = "equal"
+    #: Not compared on its own (its whole group is one change).
+    WHOLE_GROUP = "whole group"
+    #: Differs from live: a change, classified as code change or drift once every leaf is seen.
+    DIFFERENT = "different"
+
+
+#: What a rule concludes about a leaf; None means "not mine, ask the next rule".
+Outcome = Ignored | FieldChange | _Verdict | None
+
+
+def _whole_group_missing(cmp: _Comparison, leaf: _Leaf) -> Outcome:
+    """A leaf of a group that live lacks: the group added is one change (``+ workerSpec[x]``), not one per key."""
+    if leaf.key[0] == WORKERS and leaf.key[1] not in cmp.groups:
+        return _Verdict.WHOLE_GROUP
+    return None
+
+
+def _unreported_compared_with_last_applied(cmp: _Comparison, leaf: _Leaf) -> Outcome:
+    """A key the service leaves out of its answer is compared with the value last applied, never with absent.
+
+    Otherwise it would show as drift on every preview and fail the check after every update. With nothing
+    known to be applied (adoption, old state), it is sent, so that it is known to be applied; unless
+    ``trust_unreported`` (the check after an update, the view for refresh), where it counts as applied.
+    """
+    if leaf.raw_live is not None:
+        return None
+    last = _previous(cmp.before, leaf.key)
+    if last == leaf.wanted or (last is MISSING and cmp.trust_unreported):
+        return Ignored(render(leaf.key), Reason.UNREPORTED)
+    return FieldChange(render(leaf.key), *_shown(leaf.key, None, leaf.wanted, last), drift=False, reported=False)
+
+
+def _owner_mark_is_the_providers(cmp: _Comparison, leaf: _Leaf) -> Outcome:
+    """The `` [owner ...]`` mark at the end of the live description is written by the provider, never declared:
+    compared without it, so that it is no change, and state written before marks existed previews no change."""
+    if leaf.key != ("description",) or owner_of(leaf.raw_live) is None:
+        return None
+    if without_mark(leaf.raw_live) != leaf.wanted:
+        return _Verdict.DIFFERENT
+    return Ignored(render(leaf.key), Reason.OWNER_MARK, leaf.raw_live, leaf.wanted)
+
+
+def _adopted_description_keeps_its_text(cmp: _Comparison, leaf: _Leaf) -> Outcome:
+    """A cluster made elsewhere (no mark of ours) whose description is the declared one without the stack's mark
+    ("(Pulumi <project>/<stack>)", added by the program) is not rewritten just to add the mark.
+
+    Adopting clusters made in the console (``python -m provider.export``) must write nothing; the mark is
+    written with the next real change of the description.
+    """
+    if leaf.key != ("description",) or leaf.raw_live == leaf.wanted or not isinstance(leaf.raw_live, str | None):
+        return None
+    if is_pulumi_managed(leaf.raw_live):
+        return None
+    if without_stack_mark(leaf.wanted) != (leaf.raw_live or "").strip():  # no description at all: the bare mark
+        return None
+    return Ignored(render(leaf.key), Reason.STACK_MARK, leaf.raw_live, leaf.wanted)
+
+
+def _same_value(cmp: _Comparison, leaf: _Leaf) -> Outcome:
+    """Equal after normalization is no change ("8192Mi" is 8Gi, "2" is 2): server-side formatting never shows.
+
+    Perpetual diffs from formatting are the first complaint against infrastructure tools. A value written
+    differently is still said under ``RAY_CLUSTERS_EXPLAIN`` (but not 2 vs 2.0: Pulumi sends every number as a
+    float).
+    """
+    if _norm(leaf.key[-1], leaf.raw_live) != leaf.wanted:
+        return None
+    declared = cmp.want.raw[leaf.key]
+    if leaf.raw_live != declared and not _same_number(leaf.raw_live, declared):
+        return Ignored(render(leaf.key), Reason.SPELLING, leaf.raw_live, declared)
+    return _Verdict.EQUAL
+
+
+def _autoscaler_owns_replica(cmp: _Comparison, leaf: _Leaf) -> Outcome:
+    """With autoscaling on, a live replica within the group's bounds is the autoscaler's, not drift.
+
+    GitOps tools fighting the autoscaler over replicas is a long-standing complaint (KubeRay, Terraform).
+    """
+    key = leaf.key
+    if key[0] != WORKERS or key[-1] != "replica" or cmp.owned_replica(key[1]) is None:
+        return None
+    low, high = _autoscaler_bounds(cmp.want, cmp.groups.get(key[1]), key[1]) or (1, 1)
+    have = _norm("replica", leaf.raw_live)
+    return Ignored(render(key), Reason.AUTOSCALER, have, leaf.wanted, f"within [{low}, {high}]")
+
+
+#: The rules every declared leaf goes through, in this order; the first that concludes wins, and a leaf no rule
+#: concludes on is a difference. Undeclared fields are never compared (unset = not managed; ``undeclared``
+#: lists them for ``RAY_CLUSTERS_EXPLAIN``).
+LEAF_RULES: tuple[Callable[[_Comparison, _Leaf], Outcome], ...] = (
+    _whole_group_missing,
+    _adopted_description_keeps_its_text,
+    _unreported_compared_with_last_applied,
+    _owner_mark_is_the_providers,
+    _same_value,
+    _autoscaler_owns_replica,
+)
+
+
+def _judge(cmp: _Comparison, leaf: _Leaf) -> Outcome:
+    for rule in LEAF_RULES:
+        outcome = rule(cmp, leaf)
+        if outcome is not None:
+            return outcome
+    return _Verdict.DIFFERENT
+
+
+def _group_membership(cmp: _Comparison) -> list[tuple[Key, Any, Any]]:
+    """Groups are matched by name, not position: one change per group added or removed; order is spelling."""
+    want = cmp.want
+    if want.groups is None:
+        return []
+    found: list[tuple[Key, Any, Any]] = [
+        ((WORKERS, n), None, _group_view(g)) for n, g in want.groups.items() if n not in cmp.groups
+    ]
+    found += [((WORKERS, n), _group_view(g), None) for n, g in cmp.groups.items() if n not in want.groups]
+    declared_order = [n for n in want.groups if n in cmp.groups]
+    live_order = [n for n in cmp.groups if n in want.groups]
+    if declared_order != live_order:
+        cmp.ignored.append(Ignored(WORKERS, Reason.SPELLING, live_order, declared_order, "(groups in another order)"))
+    return found
+
+
 def _compare(
     declared: RayClusterInputs,
     live: Mapping[str, Any],
@@ -418,54 +562,26 @@ def _compare(
     *,
     trust_unreported: bool = False,
 ) -> _Comparison:
-    """Compare every declared leaf with live.
+    """Compare every declared leaf with live through ``LEAF_RULES``, then the worker groups by name.
 
-    A leaf the service does not report is compared with ``previous`` (the value last applied). Without a
-    previous declaration it is a change (send it, so that it is known to be applied), unless
-    ``trust_unreported``: then it is taken as applied (the check after an update, the view for refresh).
+    A difference is drift when live also differs from the previous declaration (changed out of band).
     """
     body = declared.api_body()
     want = _View(body)
     before = _View(previous.api_body()) if previous is not None else None
     groups = _live_groups(live)
-    cmp = _Comparison(body, want, live, groups, _autoscaling(want, live), [], [])
+    cmp = _Comparison(body, want, before, live, groups, _autoscaling(want, live), trust_unreported, [], [])
     found: list[tuple[Key, Any, Any]] = []  # (key, live, declared)
-
     for key, wanted in want.leaves.items():
-        if key[0] == WORKERS and key[1] not in groups:
-            continue  # the whole group is missing: reported once below
-        raw = _live_raw(live, groups, key)
-        if raw is None:
-            last = _previous(before, key)
-            if last == wanted or (last is MISSING and trust_unreported):
-                cmp.ignored.append(Ignored(render(key), Reason.UNREPORTED))
-            else:  # a new value, or nothing known to be applied: send it
-                shown = _shown(key, None, wanted, last)
-                cmp.changes.append((key, FieldChange(render(key), *shown, drift=False, reported=False)))
-            continue
-        have = _norm(key[-1], raw)
-        if have == wanted:
-            if raw != want.raw[key] and not _same_number(raw, want.raw[key]):
-                cmp.ignored.append(Ignored(render(key), Reason.SPELLING, raw, want.raw[key]))
-            continue
-        if key[0] == WORKERS and key[-1] == "replica" and cmp.owned_replica(key[1]) is not None:
-            # Autoscaling owns replicas: a count within the bounds is the autoscaler's, not drift.
-            low, high = _autoscaler_bounds(want, groups.get(key[1]), key[1]) or (1, 1)
-            cmp.ignored.append(Ignored(render(key), Reason.AUTOSCALER, have, wanted, f"within [{low}, {high}]"))
-            continue
-        found.append((key, have, wanted))
-
-    if want.groups is not None:
-        found += [((WORKERS, n), None, _group_view(g)) for n, g in want.groups.items() if n not in groups]
-        found += [((WORKERS, n), _group_view(g), None) for n, g in groups.items() if n not in want.groups]
-        declared_order = [n for n in want.groups if n in groups]
-        live_order = [n for n in groups if n in want.groups]
-        if declared_order != live_order:
-            cmp.ignored.append(
-                Ignored(WORKERS, Reason.SPELLING, live_order, declared_order, "(groups in another order)")
-            )
-
-    for key, have, wanted in found:
+        leaf = _Leaf(key, wanted, _live_raw(live, groups, key) if key[0] != WORKERS or key[1] in groups else None)
+        outcome = _judge(cmp, leaf)
+        if isinstance(outcome, Ignored):
+            cmp.ignored.append(outcome)
+        elif isinstance(outcome, FieldChange):
+            cmp.changes.append((key, outcome))
+        elif outcome is _Verdict.DIFFERENT:
+            found.append((key, _norm(key[-1], leaf.raw_live), wanted))
+    for key, have, wanted in [*found, *_group_membership(cmp)]:
         last = _previous(before, key)
         drift = _drift(last, have, key, before)
         cmp.changes.append((key, FieldChange(render(key), *_shown(key, have, wanted, last), drift)))

@@ -12,11 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import TypeVar
 
 from provider.core.capacity import ZERO, Capacity, format_cu, format_delta
+from provider.core.pricing import HOURS_PER_MONTH, Price, format_money
+from provider.core.record import PlanRecord
+
+T = TypeVar("T", Capacity, Decimal)
 
 NOTHING = "No Ray cluster changes: nothing was planned."
 
@@ -35,27 +40,21 @@ class Row:
     changes: tuple[tuple[str, bool], ...]
     before: Capacity | None
     after: Capacity | None
+    #: The price the cost is estimated with (None: unknown, the row shows CU only).
+    price: Price | None = None
 
     @classmethod
-    def of(cls, entry: Mapping[str, Any]) -> Row:
-        capacity = entry.get("capacity") or {}
-        paths = tuple((str(change["path"]), bool(change.get("drift"))) for change in entry.get("changes") or ())
-        return cls(
-            str(entry["cluster"]),
-            str(entry.get("action", "none")),
-            paths,
-            _capacity(capacity.get("before")),
-            _capacity(capacity.get("after")),
-        )
+    def of(cls, record: PlanRecord) -> Row:
+        paths = tuple((change.path, change.drift) for change in record.changes)
+        return cls(record.cluster, record.action, paths, record.before, record.after, record.price)
+
+    def hourly(self, capacity: Capacity | None) -> Decimal | None:
+        return self.price.hourly(capacity)[0] if self.price is not None and capacity is not None else None
 
     @property
     def baseline(self) -> Capacity | None:
         """Capacity before, counting a new cluster as nothing."""
         return ZERO if self.action == "create" and self.before is None else self.before
-
-
-def _capacity(data: Any) -> Capacity | None:
-    return Capacity.from_json(data) if isinstance(data, Mapping) else None
 
 
 def read_records(paths: Sequence[str]) -> list[Row]:
@@ -71,19 +70,20 @@ def read_records(paths: Sequence[str]) -> list[Row]:
             if not line.strip():
                 continue
             try:
-                row = Row.of(json.loads(line))
+                row = Row.of(PlanRecord.from_json(json.loads(line)))
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise PlanFileError(f"plan file {path} line {number} is not a plan record: {exc}") from None
             last[row.cluster] = row
     return [last[name] for name in sorted(last)]
 
 
-def _sum(values: Iterable[Capacity | None]) -> Capacity | None:
-    total = ZERO
+def _sum(values: Iterable[T | None], start: T) -> T | None:
+    """The sum of ``values``, None (unknown) when any of them is."""
+    total = start
     for value in values:
         if value is None:
             return None
-        total += value
+        total = total + value
     return total
 
 
@@ -112,16 +112,42 @@ def _headline(rows: Sequence[Row]) -> str:
 
 
 def table(rows: Sequence[Row]) -> list[list[str]]:
-    """Header, one row per cluster, totals."""
-    lines = [["cluster", "action", "changes", "CU", "autoscaling max CU"]]
+    """Header, one row per cluster, totals; with cost columns when any row has a price."""
+    priced = any(row.price is not None for row in rows)
+    lines = [
+        ["cluster", "action", "changes", "CU", "autoscaling max CU"] + (["cost/h", "cost/month"] if priced else [])
+    ]
     for row in rows:
         changes = ", ".join(_change(path, drift) for path, drift in row.changes)
         changes = changes or ("new cluster" if row.action == "create" else "-")
         cu, most = _cu(row.baseline, row.after, "cu"), _cu(row.baseline, row.after, "cu_max")
-        lines.append([row.cluster, row.action, changes, cu, most])
-    before, after = _sum(r.baseline for r in rows), _sum(r.after for r in rows)
-    lines.append(["total", "", "", _cu(before, after, "cu"), _cu(before, after, "cu_max")])
+        money = _money(row.hourly(row.baseline), row.hourly(row.after), _currency([row])) if priced else []
+        lines.append([row.cluster, row.action, changes, cu, most, *money])
+    before, after = _sum((r.baseline for r in rows), ZERO), _sum((r.after for r in rows), ZERO)
+    total = ["total", "", "", _cu(before, after, "cu"), _cu(before, after, "cu_max")]
+    if priced:
+        was = _sum((r.hourly(r.baseline) for r in rows), Decimal(0))
+        total += _money(was, _sum((r.hourly(r.after) for r in rows), Decimal(0)), _currency(rows))
+    lines.append(total)
     return lines
+
+
+def _currency(rows: Sequence[Row]) -> str | None:
+    """The one currency of these rows' prices; None when a price is missing or currencies differ."""
+    found = {row.price.currency if row.price is not None else None for row in rows}
+    return found.pop() if len(found) == 1 and None not in found else None
+
+
+def _money(before: Decimal | None, after: Decimal | None, currency: str | None) -> list[str]:
+    """The cost per hour and per month (730 h), before -> after; '?' when a price or a size is unknown."""
+    if currency is None or after is None:
+        return ["?", "?"]
+    cells = []
+    for hours in (Decimal(1), HOURS_PER_MONTH):
+        new = format_money(after * hours, currency)
+        old = format_money(before * hours, currency) if before is not None else None
+        cells.append(new if old in (None, new) else f"{old} → {new}")
+    return cells
 
 
 def markdown(rows: Sequence[Row]) -> str:

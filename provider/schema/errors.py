@@ -5,6 +5,7 @@ The hierarchy is what callers branch on, so it is documented here rather than sp
     EmrError                       base of everything below
     ├── CredentialsError           no usable access key pair was found (lists every place looked in)
     ├── EndpointError              no region/endpoint, or an endpoint that is unsafe (plain http off-loopback)
+    ├── InvalidInputsError         inputs that Check refused reached another call (or state lacks a key it needs)
     └── ApiError                   one API operation failed; carries operation, cluster_id, status, code, ...
         ├── NotFoundError          RayClusterNotFound (or a bare 404): "already gone" for Delete
         ├── ThrottledError         Throttling* codes, any HTTP status (retried)
@@ -34,6 +35,10 @@ class CredentialsError(EmrError):
 
 class EndpointError(EmrError):
     """The endpoint cannot be derived (no region) or is refused (plain HTTP to a non-loopback host)."""
+
+
+class InvalidInputsError(EmrError):
+    """Inputs the provider cannot act on: Check would have refused them, or state lacks a key it needs."""
 
 
 class ApiError(EmrError):

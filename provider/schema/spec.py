@@ -243,6 +243,11 @@ class RayClusterInputs(_Model):
     desired_state: Literal["Running", "Stopped"] | None = None
     restart_on_pending_changes: Flag = False
     keep_failed_cluster: Flag = False
+    #: Who manages the cluster (``project/stack/resource``, set by RayCluster) and the names it had before
+    #: (its aliases): the owner mark the provider writes in the description (schema/owner.py). Never compared:
+    #: state written before they existed must still preview no change.
+    owner: NonEmptyText | None = None
+    owner_aliases: list[NonEmptyText] | None = None
 
     @field_validator("worker_spec")
     @classmethod
@@ -280,10 +285,14 @@ class RayClusterInputs(_Model):
 
     def options(self) -> dict[str, Any]:
         """The provider options (everything not sent to the API), as validated values."""
-        return self.model_dump(exclude=_API_ATTRS)
+        return self.model_dump(exclude=_API_ATTRS | _IDENTITY_ATTRS)
 
 
 _API_ATTRS = {name for name, info in RayClusterInputs.model_fields.items() if info.alias in API_FIELDS}
+#: The resource's identity: an input so that the provider knows it, never a difference (see ``owner``).
+_IDENTITY_ATTRS = {"owner", "owner_aliases"}
+#: Their property names, left out wherever inputs are compared.
+IDENTITY_INPUTS = ("owner", "ownerAliases")
 
 
 # -- check_inputs: pydantic errors -> one actionable Failure per property ---------------------------------

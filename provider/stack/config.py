@@ -9,21 +9,45 @@ provider's own: ``spec.check_inputs``, so the program and the provider can never
 from __future__ import annotations
 
 import copy
+import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from provider.core.pricing import CURRENCY_KEY, PRICE_KEY
 from provider.schema.normalize import compact_json, normalize_bool
 from provider.schema.spec import SECRET_INPUT_PATHS, RayClusterInputs, check_inputs
 
 #: Stack config key names (the cluster key is in the project's namespace).
 CLUSTERS_KEY = "rayClusters"
 WORKSPACE_KEY = "emr:workspaceId"
+#: Optional stack config: the most compute units the stack's clusters may grow to (their autoscaling maximum).
+BUDGET_KEY = "capacityBudgetCu"
+#: Optional stack config: the most the stack's clusters may cost per hour at their autoscaling maximum.
+COST_BUDGET_KEY = "costBudgetPerHour"
+#: The namespace of the provider's own settings.
+EMR_NAMESPACE = "emr"
+#: Every key the program or the provider reads in the project's namespace (besides the Redis password keys the
+#: entries name) and in ``emr:``: any other key there is a typo, which must fail rather than be ignored.
+PROJECT_KEYS = (
+    CLUSTERS_KEY,
+    "clusterBase",
+    BUDGET_KEY,
+    COST_BUDGET_KEY,
+    PRICE_KEY,
+    CURRENCY_KEY,
+    "protect",
+    "retainOnDelete",
+)
+EMR_KEYS = ("workspaceId", "endpoint", "network", "apiRateLimit")
 
 #: Per-cluster keys (and stack-wide defaults of the same names) that become Pulumi resource options, never inputs:
 #: ``protect`` (Pulumi refuses to delete the cluster) and ``retainOnDelete`` (Pulumi forgets it, no delete call).
 RESOURCE_OPTION_KEYS = {"protect": "protect", "retainOnDelete": "retain_on_delete"}
+
+#: Per-cluster key: the entry's former resource names, passed to Pulumi as the ``aliases`` resource option.
+ALIASES_KEY = "aliases"
 
 #: Inside ``headSpec.gftConfig``: the name of a secret config key holding the Redis password.
 PASSWORD_REF_KEY = "redisPasswordSecret"  # noqa: S105 - a property name, not a password
@@ -75,6 +99,8 @@ class ClusterEntry:
     #: Resource options from the entry (``protect``, ``retainOnDelete``); None = the stack's default.
     protect: bool | None = None
     retain_on_delete: bool | None = None
+    #: Former resource names (``aliases:``): Pulumi moves their state to this one instead of deleting.
+    aliases: tuple[str, ...] = ()
 
 
 def stack_description(description: str | None, project: str, stack: str) -> str:
@@ -156,6 +182,7 @@ class _EntryParser:
         if description is None or isinstance(description, str):  # anything else is for check_inputs to report
             props["description"] = stack_description(description or None, self.project, self.stack)
         options = {attr: self._take_flag(entry_key, props, key) for key, attr in RESOURCE_OPTION_KEYS.items()}
+        aliases = self._take_aliases(entry_key, props)
         password_key = self._take_password_ref(entry_key, props)
         checked = with_redis_password(props, _PASSWORD_PLACEHOLDER) if password_key else props
         inputs, failures = check_inputs(checked)
@@ -165,7 +192,7 @@ class _EntryParser:
             self.problem(f"{key} ({note})" if note else key, failure.reason)
         if inputs is None or failures:
             return None
-        return ClusterEntry(resource_name, entry_key, props, inputs, password_key, **options)
+        return ClusterEntry(resource_name, entry_key, props, inputs, password_key, **options, aliases=aliases)
 
     def _take_flag(self, entry_key: str, props: dict[str, Any], key: str) -> bool | None:
         """Pop a resource-option flag (``protect``...) from the entry: true/false, or absent."""
@@ -176,6 +203,19 @@ class _EntryParser:
         if flag is None:
             self.problem(f"{entry_key}.{key}", f"must be true or false, got {value!r}.")
         return flag
+
+    def _take_aliases(self, entry_key: str, props: dict[str, Any]) -> tuple[str, ...]:
+        """Pop ``aliases`` (the entry's former resource names): a resource option, never an input."""
+        value = props.pop(ALIASES_KEY, None)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and _RESOURCE_NAME.match(v) for v in value):
+            self.problem(
+                f"{entry_key}.{ALIASES_KEY}",
+                f"must be a list of former resource names like [analytics], got {value!r}.",
+            )
+            return ()
+        return tuple(value)
 
     def _take_password_ref(self, entry_key: str, props: dict[str, Any]) -> str | None:
         """Pop ``redisPasswordSecret`` from gftConfig; refuse a password written in the stack file."""
@@ -237,6 +277,8 @@ def parse_clusters(
     entries: list[ClusterEntry | None] = []
     if raw is None:
         parser.problem(root, "is not set: declare the clusters of this stack (a map name -> spec), or [] for none.")
+    elif isinstance(raw, str):
+        parser.problem(root, f"must be a list of cluster specs or a map name -> spec, got the text {raw!r}.")
     elif isinstance(raw, Mapping):
         for key, spec in raw.items():
             entries.append(parser.parse(_member(root, str(key)), str(key), spec))
@@ -250,6 +292,40 @@ def parse_clusters(
     if parser.problems:
         raise StackConfigError(parser.problems, stack_file)
     return clusters
+
+
+def unknown_keys(keys: Iterable[str], *, project: str, also_known: Iterable[str] = ()) -> list[ConfigProblem]:
+    """A problem for every key of the project's or the ``emr:`` namespace that nothing reads, with a did-you-mean.
+
+    ``also_known``: the Redis password keys the entries name. Other namespaces (``alicloud:``) belong to others.
+    """
+    known = {f"{project}:{key}" for key in PROJECT_KEYS} | {f"{EMR_NAMESPACE}:{key}" for key in EMR_KEYS}
+    known |= set(also_known)
+    problems = []
+    for key in sorted(set(keys) - known):
+        namespace = key.partition(":")[0]
+        if namespace not in (project, EMR_NAMESPACE):
+            continue
+        peers = {name.lower(): name for name in known if name.startswith(f"{namespace}:")}
+        close = difflib.get_close_matches(key.lower(), list(peers), n=1, cutoff=0.6)
+        hint = f"did you mean {peers[close[0]]}?" if close else f"known keys: {', '.join(sorted(peers.values()))}."
+        problems.append(ConfigProblem(key, f"is not a key this program reads (a typo is never ignored); {hint}"))
+    return problems
+
+
+def password_refs(raw: Any, project: str) -> set[str]:
+    """The full config keys every ``redisPasswordSecret`` in a raw clusters value names, however malformed the rest."""
+    found: set[str] = set()
+    if isinstance(raw, Mapping):
+        ref = raw.get(PASSWORD_REF_KEY)
+        if isinstance(ref, str) and _CONFIG_KEY.match(ref):
+            found.add(ref if ":" in ref else f"{project}:{ref}")
+        for value in raw.values():
+            found |= password_refs(value, project)
+    elif isinstance(raw, list):
+        for value in raw:
+            found |= password_refs(value, project)
+    return found
 
 
 def _check_unique(parser: _EntryParser, clusters: list[ClusterEntry]) -> None:
@@ -276,8 +352,12 @@ def _check_unique(parser: _EntryParser, clusters: list[ClusterEntry]) -> None:
 
 
 __all__ = [
+    "BUDGET_KEY",
     "CLUSTERS_KEY",
+    "COST_BUDGET_KEY",
+    "EMR_KEYS",
     "PASSWORD_REF_KEY",
+    "PROJECT_KEYS",
     "RESOURCE_OPTION_KEYS",
     "WORKSPACE_KEY",
     "ClusterEntry",
@@ -285,6 +365,8 @@ __all__ = [
     "StackConfigError",
     "parse_clusters",
     "parse_flag",
+    "password_refs",
     "stack_description",
+    "unknown_keys",
     "with_redis_password",
 ]

@@ -10,6 +10,10 @@ A stack's ``rayClusters`` lays over it:
 - any other list (``volumeIds``) is replaced whole;
 - an explicit ``null`` removes a key, or a whole cluster the stack does not run.
 
+A stack must say what it runs (a missing key never deploys the base): ``base`` takes the base as it is, a list
+declares the clusters whole (the base is not used, so ``[]`` declares none), and an empty map is refused as
+ambiguous (it used to mean "the base" while the README said "none").
+
 Pure: no Pulumi import; the program and ``scripts/stack-spec`` use the same function.
 """
 
@@ -24,31 +28,48 @@ from provider.stack.config import ConfigProblem, StackConfigError
 
 BASE_KEY = "clusterBase"
 BASE_FILE = "Pulumi.yaml"
+#: The ``rayClusters`` value that takes the base as it is.
+USE_BASE = "base"
 GROUPS = "workerSpec"
 GROUP_NAME = "groupName"
 REMOVE = "remove"
 
 
 def effective_clusters(base: Any, stack: Any, *, base_key: str, stack_key: str, stack_file: str) -> Any:
-    """The clusters of a stack: ``stack`` (its ``rayClusters``) laid over ``base``; without a base, ``stack``.
+    """The clusters of a stack: ``stack`` (its ``rayClusters``) laid over ``base``, the base itself for ``base``,
+    a list as it is (``[]``: none).
 
     Raises StackConfigError naming the file and the key of every problem found.
     """
-    if base is None:
-        return stack
-    problems: list[ConfigProblem] = []
-    if not isinstance(base, Mapping):
-        problems.append(ConfigProblem(f"{BASE_FILE}: {base_key}", "must be a map of resource name -> cluster spec."))
-    if stack is not None and not isinstance(stack, Mapping):
-        problems.append(
-            ConfigProblem(stack_key, "must be a map of resource name -> what differs from the base, with a base.")
-        )
+    problems = _shape_problems(base, stack, base_key, stack_key)
     if problems:
         raise StackConfigError(problems, stack_file)
-    merged = _merge_map(base, stack or {}, stack_key, problems)
+    if stack == USE_BASE:
+        return copy.deepcopy(base)
+    if base is None or isinstance(stack, list):
+        return stack
+    merged = _merge_map(base, stack, stack_key, problems)
     if problems:
         raise StackConfigError(problems, stack_file)
     return merged
+
+
+def _shape_problems(base: Any, stack: Any, base_key: str, stack_key: str) -> list[ConfigProblem]:
+    """What is wrong with the two values as a whole, before any merge."""
+    forms = f"write `{USE_BASE}` to run the base ({BASE_FILE} {base_key}) as it is, a map of what differs, or []"
+    if base is None:
+        forms = "write a map name -> spec, or []"
+    if base is not None and not isinstance(base, Mapping):
+        return [ConfigProblem(f"{BASE_FILE}: {base_key}", "must be a map of resource name -> cluster spec.")]
+    if stack is None:
+        return [ConfigProblem(stack_key, f"is not set: declare this stack's clusters: {forms} for none.")]
+    if stack == USE_BASE and base is None:
+        return [ConfigProblem(stack_key, f"is `{USE_BASE}`, but {BASE_FILE} declares no {base_key}.")]
+    if isinstance(stack, Mapping) and not stack and base is not None:
+        return [ConfigProblem(stack_key, f"is an empty map, which is ambiguous: {forms} for none.")]
+    if base is not None and not isinstance(stack, Mapping | list) and stack != USE_BASE:
+        return [ConfigProblem(stack_key, f"must be `{USE_BASE}`, a list of cluster specs, or a map of what differs.")]
+    return []
 
 
 def _merge_map(base: Mapping[str, Any], over: Mapping[str, Any], key: str, problems: list[ConfigProblem]) -> dict:
@@ -102,7 +123,7 @@ def origin(base: Any, stack: Any, cluster: str, path: str, merged: Mapping[str, 
     ``path`` is a property path inside the merged cluster spec, as check failures name it
     (``workerSpec[1].minReplica``: the index is a position in the merged list, matched to the stack by name).
     """
-    if base is None:
+    if base is None or isinstance(stack, list):
         return "stack"
     over: Any = stack.get(cluster) if isinstance(stack, Mapping) else None
     here: Any = merged.get(cluster)
@@ -138,4 +159,4 @@ def _parts(path: str) -> list[str | int]:
     return parts
 
 
-__all__ = ["BASE_FILE", "BASE_KEY", "REMOVE", "effective_clusters", "origin"]
+__all__ = ["BASE_FILE", "BASE_KEY", "REMOVE", "USE_BASE", "effective_clusters", "origin"]

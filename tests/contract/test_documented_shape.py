@@ -1,6 +1,6 @@
 """The answers have the documented shape: the official example answer parses into the provider's models without
 losing a field, and the emulator's GetRayCluster and ListRayCluster answers carry every documented key with its
-documented JSON type (tests/contract/documented.py says where the table comes from)."""
+documented JSON type (tests/support/documented_shape.py says where the table comes from)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from alibabacloud_tea_openapi import models as open_api_models
 
 from harness.emulator import Emulator, wait_for_state
 from provider.schema.models import RayClusterDetail, RayClusterSummary
-from tests.contract import documented
-from tests.contract.sdk_answers import AnswerKeepingClient
+from tests.support import documented_shape as documented
+from tests.support.answer_keeping_sdk import AnswerKeepingClient
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "get_ray_cluster_official_example.json"
 WORKSPACE = "w-d2d82aa09155"

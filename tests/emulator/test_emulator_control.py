@@ -6,7 +6,7 @@ from alibabacloud_emr_serverless_spark20230808 import models as m
 
 from emulator.signature import NonceCache
 from harness.emulator import Emulator
-from tests.conftest import DEFAULT_CONFIG
+from tests.support.emulator_defaults import DEFAULT_CONFIG
 
 # What the fixture PATCHed, plus the quotas it leaves alone (none unless a test sets some and clears them again).
 CONFIG = {**DEFAULT_CONFIG, "rateLimits": {}}

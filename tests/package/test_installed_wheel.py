@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.package.conftest import ROOT, InstalledWheel, run_python
+from tests.support.installed_wheel import InstalledWheel, run_python
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.package
 
@@ -106,5 +107,11 @@ def test_a_program_outside_the_repo_declares_clusters_with_the_typed_inputs(
         "workerSpec": [{"groupName": "cpu", "minReplica": 1, "maxReplica": 4}],
         "timeouts": {"create": 600},
         "extraParam": {"owner_team": "ml"},
+        "owner": "infra/dev/typed",  # the resource's identity, for the owner mark (README: Renames and ownership)
     }
-    assert registered["keywords"] == {"workspaceId": "w-1", "name": "keywords", "headSpec": {"queueName": "root_queue"}}
+    assert registered["keywords"] == {
+        "workspaceId": "w-1",
+        "name": "keywords",
+        "headSpec": {"queueName": "root_queue"},
+        "owner": "infra/dev/keywords",
+    }

@@ -11,7 +11,7 @@ from pulumi.automation import ProjectTemplate
 
 from provider.resource import CONFIG_KEYS
 from provider.stack.config import WORKSPACE_KEY
-from tests.package.conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def _template() -> dict[str, Any]:

@@ -15,8 +15,8 @@ from provider import codegen
 from provider.resource import RayCluster, RayClusterArgs
 from provider.schema import spec
 from provider.schema.spec import check_inputs
-from tests.package.conftest import InstalledWheel
-from tests.program.harness import SECRET_SIG, SIG_KEY, run_program
+from tests.support.installed_wheel import InstalledWheel
+from tests.support.program_under_mocks import SECRET_SIG, SIG_KEY, run_program
 
 BLOCKS: dict[type[BaseModel], type] = {
     spec.GftConfig: typed.GftConfigArgsDict,

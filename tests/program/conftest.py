@@ -1,11 +1,11 @@
-"""Fixture for the program tests; the machinery is in harness.py."""
+"""Fixture for the program tests; the machinery is in tests/support/program_under_mocks.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.program.harness import RunProgram
-from tests.program.harness import run_program as _run_program
+from tests.support.program_under_mocks import RunProgram
+from tests.support.program_under_mocks import run_program as _run_program
 
 
 @pytest.fixture

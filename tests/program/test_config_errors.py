@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.program.harness import PROJECT, ProgramRun
+from tests.support.program_under_mocks import PROJECT, ProgramRun
 
 KEY = f"{PROJECT}:rayClusters"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tests.program.harness import PROJECT, SECRET_SIG, SIG_KEY
+from tests.support.program_under_mocks import PROJECT, SECRET_SIG, SIG_KEY
 
 KEY = f"{PROJECT}:rayClusters"
 

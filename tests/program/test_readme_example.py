@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.program.harness import RESOURCE_TYPE, ROOT, run_program
+from tests.support.paths import ROOT
+from tests.support.program_under_mocks import RESOURCE_TYPE, run_program
 
 
 def readme_python_blocks() -> list[str]:

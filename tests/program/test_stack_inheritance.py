@@ -14,7 +14,8 @@ from provider.stack import show as stackspec
 from provider.stack.config import StackConfigError
 from provider.stack.files import stacks
 from provider.stack.inherit import effective_clusters
-from tests.program.harness import PROJECT, ROOT, ProgramRun, effective, load_stack_config
+from tests.support.paths import ROOT
+from tests.support.program_under_mocks import PROJECT, ProgramRun, effective, load_stack_config
 
 BEFORE = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "stack_specs_before_base.json").read_text())
 KEY, BASE = f"{PROJECT}:rayClusters", f"{PROJECT}:clusterBase"
@@ -72,10 +73,12 @@ def test_maps_merge_groups_by_name_lists_replace_null_removes() -> None:
     assert BASE_SPEC["a"]["headSpec"]["cpu"] == "4"  # the base itself is never changed
 
 
-def test_a_group_is_removed_by_name_and_an_unset_stack_takes_the_base() -> None:
+def test_a_group_is_removed_by_name_and_base_takes_the_base_as_it_is() -> None:
     removed = merge(BASE_SPEC, {"a": {"workerSpec": [{"groupName": "gpu", "remove": True}]}})
     assert [g["groupName"] for g in removed["a"]["workerSpec"]] == ["cpu"]
-    assert merge(BASE_SPEC, None) == BASE_SPEC
+    assert merge(BASE_SPEC, "base") == BASE_SPEC
+    assert merge(BASE_SPEC, []) == []  # a list declares the clusters whole: [] is none, even with a base
+    assert merge(BASE_SPEC, [{"name": "x"}]) == [{"name": "x"}]
     assert merge(None, [{"name": "x"}]) == [{"name": "x"}]  # no base: the stack file as it is
 
 
@@ -89,7 +92,9 @@ def test_a_group_is_removed_by_name_and_an_unset_stack_takes_the_base() -> None:
             f"{KEY}.a.workerSpec[0]",
             "no other",
         ),
-        ([{"name": "a"}], KEY, "must be a map"),
+        (None, KEY, "is not set"),
+        ({}, KEY, "is an empty map"),
+        ("other", KEY, "must be `base`"),
     ],
 )
 def test_merge_errors_name_the_file_and_the_key(stack: Any, key: str, words: str) -> None:

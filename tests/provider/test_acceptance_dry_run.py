@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from harness.emulator import Emulator
-from tests.provider.backends import ACCEPTANCE_PREFIX
+from tests.support.backends import ACCEPTANCE_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE = "w-acc000000001"

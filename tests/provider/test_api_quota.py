@@ -19,8 +19,8 @@ from harness.emulator import Emulator
 from harness.engine import ProviderError, ProviderServer
 from provider.client.pacing import CONFIG_KEY, RATE_LIMIT_ENV
 from provider.resource import RayClusterProvider
-from tests.provider.conftest import ROOT, WORKSPACE, Engine, provider_config, small_cluster
-from tests.reliability.helpers import private_engine
+from tests.support.paths import ROOT
+from tests.support.provider_server import WORKSPACE, Engine, private_engine, provider_config, small_cluster
 
 CREATES = 50
 PREVIEWS = 100

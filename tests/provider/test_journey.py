@@ -21,10 +21,10 @@ from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
 from harness.emulator import Emulator, wait_for_state
 from harness.engine import Secret
 from provider.resource import RayClusterProvider
-from tests.contract import documented
-from tests.contract.recording import COMMITTED, recorded
-from tests.provider.backends import Backend, emulator_sdk, own_items, smallest_cluster, writes
-from tests.provider.conftest import EMULATOR_TIMEOUTS, WORKSPACE, Engine
+from tests.support import documented_shape as documented
+from tests.support.backends import EMULATOR_TIMEOUTS, Backend, emulator_sdk, own_items, smallest_cluster, writes
+from tests.support.provider_server import WORKSPACE, Engine
+from tests.support.recorded_answers import COMMITTED, recorded
 
 
 def test_cluster_journey(backend: Backend) -> None:

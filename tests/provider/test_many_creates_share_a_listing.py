@@ -23,8 +23,7 @@ from provider.client.api import RayClusterApi
 from provider.client.credentials import ClientSettings
 from provider.client.pacing import UNPACED
 from provider.schema.spec import check_inputs
-from tests.provider.conftest import WORKSPACE, Engine, small_cluster
-from tests.reliability.helpers import private_engine
+from tests.support.provider_server import WORKSPACE, Engine, private_engine, small_cluster
 
 PRESENT = 250  # M: three pages of 100
 CREATES = 20  # N

@@ -18,10 +18,9 @@ from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
 
 from harness.emulator import Emulator
 from provider.reporting import report
-from tests.provider.conftest import WORKSPACE, Engine, small_cluster
-from tests.reliability.helpers import StderrMark, private_engine
+from tests.support.provider_server import WORKSPACE, Engine, StderrMark, private_engine, small_cluster
 
-SMALL = {"cu": 12, "cuMax": 12, "vcpu": 12, "memoryGiB": 48, "gpuNodes": 0}
+SMALL = {"cu": 12, "cuMax": 12, "vcpu": 12, "memoryGiB": 48, "gpuNodes": 0, "billedCu": 12, "billedCuMax": 12}
 
 
 @pytest.fixture
@@ -87,7 +86,15 @@ def test_records_for_create_update_drift_replace_and_unchanged(
     assert found["steady"]["capacity"] == {"before": SMALL, "after": SMALL}
     assert found["grow"]["action"] == "update" and found["grow"]["clusterId"] == grow_id
     assert found["grow"]["changes"] == [{"path": "workerSpec[big].replica", "live": 2, "declared": 3, "drift": False}]
-    assert found["grow"]["capacity"]["after"] == {**SMALL, "cu": 16, "cuMax": 16, "vcpu": 16, "memoryGiB": 64}
+    assert found["grow"]["capacity"]["after"] == {
+        **SMALL,
+        "cu": 16,
+        "cuMax": 16,
+        "vcpu": 16,
+        "memoryGiB": 64,
+        "billedCu": 16,
+        "billedCuMax": 16,
+    }
     assert found["drifted"]["changes"] == [{"path": "workerSpec[cpu].replica", "live": 2, "declared": 1, "drift": True}]
     assert found["drifted"]["capacity"]["before"]["cu"] == 14 and found["drifted"]["capacity"]["after"] == SMALL
     assert found["moved"]["action"] == "replace" and found["moved"]["capacity"] == {"before": SMALL, "after": SMALL}

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from harness.emulator import Emulator
 from provider.schema.spec import check_inputs
-from tests.provider.conftest import WORKSPACE, Engine, small_cluster
-from tests.reliability.helpers import StderrMark, applied_writes, private_engine
+from tests.support.emulator_journal import applied_writes
+from tests.support.provider_server import WORKSPACE, Engine, StderrMark, private_engine, small_cluster
 from tests.support.strategies import noop_rewrites, specs
 
 BASE = small_cluster(

@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.emulator import Emulator
 from harness.engine import Secret
-from tests.provider.conftest import Engine, small_cluster
+from tests.support.provider_server import Engine, small_cluster
 
 SMALL, LARGE = 1, 41  # worker replicas: 2 and 42 nodes with the head
 AIM_BYTES_PER_NODE = 64

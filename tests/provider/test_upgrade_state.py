@@ -21,7 +21,7 @@ from harness.emulator import Emulator, wait_for_state
 from harness.engine import ProviderServer, Secret
 from provider.resource import RayClusterProvider
 from provider.schema.spec import check_inputs
-from tests.provider.conftest import WORKSPACE, Engine
+from tests.support.provider_server import WORKSPACE, Engine
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "state_v0_1_0.json"
 

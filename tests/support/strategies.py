@@ -1,9 +1,12 @@
-"""Hypothesis strategies for declared clusters, shared by the plan properties and the provider tests."""
+"""Hypothesis strategies for declared clusters (``specs``), their no-op rewrites and the live answers that mean the
+same (``as_live``), shared by the plan properties and the provider tests."""
 
 from __future__ import annotations
 
+import copy
 import json
 import string
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
@@ -125,3 +128,47 @@ def _without_nulls(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_nulls(v) for v in value]
     return value
+
+
+@st.composite
+def as_live(draw: st.DrawFn, body: dict[str, Any]) -> dict[str, Any]:
+    """What GetRayCluster could return for this body: same meaning, other formatting, more fields."""
+    live = copy.deepcopy(body)
+
+    def cpu(value: str) -> Any:
+        number = Decimal(value)
+        forms = [value, f"{value}.0" if "." not in value else value + "0", float(number)]
+        return draw(st.sampled_from(forms + ([int(number)] if number == int(number) else [])))
+
+    def memory(value: str) -> Any:
+        gib = int(value[:-2])
+        return draw(st.sampled_from([value, f"{gib * 1024}Mi"]))
+
+    def reformat(obj: dict[str, Any]) -> None:
+        if "cpu" in obj:
+            obj["cpu"] = cpu(obj["cpu"])
+        if "memory" in obj:
+            obj["memory"] = memory(obj["memory"])
+
+    head = live.get("headSpec")
+    if head is not None:
+        reformat(head)
+        head["replica"] = 1
+    if "workerSpec" in live:
+        live["workerSpec"] = draw(st.permutations(live["workerSpec"]))
+        for group in live["workerSpec"]:
+            reformat(group)
+    if "volumeIds" in live:
+        live["volumeIds"] = draw(st.permutations(live["volumeIds"]))
+    if "extraParam" in live:
+        live["extraParam"] = json.dumps(json.loads(live["extraParam"]), indent=draw(st.sampled_from([None, 2])))
+    live.update(
+        clusterId="ray-k7nm8ahl5te4tg91",
+        state=draw(st.sampled_from(["Starting", "Running", "Stopped"])),
+        modified=draw(st.booleans()),
+        submitToken="t",
+        dashboardUrl="https://example.invalid/dashboard?token=t",
+        createTime=1735870116167,
+        instances=[],
+    )
+    return live

@@ -1,4 +1,5 @@
-"""ClusterLifecycle in-process, with a fake API and a fake clock: each path of a create, start/stop, restart.
+"""ClusterLifecycle in-process, over an in-memory API and a virtual clock: each path of a create, start/stop,
+restart and delete.
 
 Milliseconds per test: no emulator, no provider server, no real waiting. What the fake cannot show (wire
 formats, signatures, the engine) is covered through the real gRPC server in tests/provider/.
@@ -6,124 +7,23 @@ formats, signatures, the engine) is covered through the real gRPC server in test
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from provider.core.lifecycle import CLOCK_SKEW_MS, CREATE_ATTEMPTS, ClusterLifecycle, ClusterOperationError
 from provider.schema.errors import AmbiguousCreateError, AuthError, InvalidParameterError, NotFoundError
-from provider.schema.models import RayClusterDetail, RayClusterSummary
-from provider.schema.spec import RayClusterInputs, check_inputs
-
-WORKSPACE = "w-1"
-
-
-class FakeClock:
-    """Monotonic and wall time that move only when the lifecycle sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.wall = 1_764_000_000.0  # 2025-11-24, as seconds since the epoch
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return self.wall
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.now += seconds
-        self.wall += seconds
-
-
-class FakeApi:
-    """The seven operations over a dict of clusters. ``fail[action]`` raises its errors first, one per call;
-    a cluster's ``script`` is the list of states its next GetRayCalls return (then it stays at the last)."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.clusters: dict[str, dict[str, Any]] = {}
-        self.calls: list[str] = []
-        self.fail: dict[str, list[Exception]] = {}
-        self.applied_even_if_failed = False  # an ambiguous create that did create the cluster
-        # Summaries ListRayCluster adds once a create was sent: namesakes made meanwhile, or a list that is
-        # only eventually consistent.
-        self.listed_after_create: list[dict[str, Any]] = []
-
-    def _call(self, action: str) -> None:
-        self.calls.append(action)
-        if self.fail.get(action):
-            raise self.fail[action].pop(0)
-
-    def add(self, name: str, state: str = "Running", **fields: Any) -> str:
-        cluster_id = f"ray-{len(self.clusters):016d}"
-        self.clusters[cluster_id] = {
-            "clusterId": cluster_id,
-            "name": name,
-            "state": state,
-            "createTime": int(self.clock.wall * 1000),
-            "script": [],
-            **fields,
-        }
-        return cluster_id
-
-    def create(self, workspace_id: str, body: dict[str, Any]) -> str:
-        try:
-            self._call("CreateRayCluster")
-        except AmbiguousCreateError:
-            if self.applied_even_if_failed:
-                self.add(body["name"], "Starting", script=["Running"])
-            raise
-        return self.add(body["name"], "Starting", script=["Starting", "Running"])
-
-    def get(self, workspace_id: str, cluster_id: str) -> RayClusterDetail:
-        self._call("GetRayCluster")
-        cluster = self.clusters.get(cluster_id)
-        if cluster is None:
-            raise NotFoundError("GetRayCluster", cluster_id=cluster_id, status=404, code="RayClusterNotFound")
-        if cluster["script"]:
-            cluster["state"] = cluster["script"].pop(0)
-        return RayClusterDetail.model_validate({k: v for k, v in cluster.items() if k != "script"})
-
-    def list(self, workspace_id: str, page_size: int = 100) -> Iterator[RayClusterSummary]:
-        self._call("ListRayCluster")
-        extra = self.listed_after_create if "CreateRayCluster" in self.calls else []
-        for cluster in [*self.clusters.values(), *extra]:
-            yield RayClusterSummary.model_validate({k: v for k, v in cluster.items() if k != "script"})
-
-    def update(self, workspace_id: str, cluster_id: str, body: dict[str, Any]) -> None:
-        self._call("UpdateRayCluster")
-        self.clusters[cluster_id].update(body)
-
-    def delete(self, workspace_id: str, cluster_id: str) -> None:
-        self._call("DeleteRayCluster")
-        self.clusters.pop(cluster_id, None)
-
-    def start(self, workspace_id: str, cluster_id: str, client_token: str | None = None) -> None:
-        self._call("StartRayCluster")
-        self.clusters[cluster_id].update(state="Starting", script=["Running"], modified=False)
-
-    def stop(self, workspace_id: str, cluster_id: str, instance_id: str | None = None) -> None:
-        self._call("StopRayCluster")
-        self.clusters[cluster_id].update(state="Stopping", script=["Stopped"])
-
-
-def inputs(**fields: Any) -> RayClusterInputs:
-    model, failures = check_inputs({"workspaceId": WORKSPACE, "name": "analytics", **fields})
-    assert model is not None, failures
-    return model
+from tests.support.in_memory_api import WORKSPACE, InMemoryClusterApi, VirtualClock, inputs
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> VirtualClock:
+    return VirtualClock()
 
 
 @pytest.fixture
-def api(clock: FakeClock) -> FakeApi:
-    return FakeApi(clock)
+def api(clock: VirtualClock) -> InMemoryClusterApi:
+    return InMemoryClusterApi(clock)
 
 
 @pytest.fixture
@@ -132,7 +32,7 @@ def lines() -> list[str]:
 
 
 @pytest.fixture
-def lifecycle(api: FakeApi, clock: FakeClock, lines: list[str]) -> ClusterLifecycle:
+def lifecycle(api: InMemoryClusterApi, clock: VirtualClock, lines: list[str]) -> ClusterLifecycle:
     return ClusterLifecycle(
         api,  # type: ignore[arg-type]
         lines.append,
@@ -149,13 +49,13 @@ def ambiguous() -> AmbiguousCreateError:
 # -- the pre-create lookup ----------------------------------------------------------------------------------
 
 
-def test_a_free_name_costs_one_list_before_the_create(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_a_free_name_costs_one_list_before_the_create(lifecycle: ClusterLifecycle, api: InMemoryClusterApi) -> None:
     cluster = lifecycle.create(inputs())
     assert cluster.state == "Running"
     assert api.calls[:2] == ["ListRayCluster", "CreateRayCluster"] and api.calls.count("ListRayCluster") == 1
 
 
-def test_a_namesake_is_refused_with_its_id_state_and_time(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_a_namesake_is_refused_with_its_id_state_and_time(lifecycle: ClusterLifecycle, api: InMemoryClusterApi) -> None:
     existing = api.add("analytics", "Starting")
     with pytest.raises(ClusterOperationError) as refused:
         lifecycle.create(inputs())
@@ -168,7 +68,7 @@ def test_a_namesake_is_refused_with_its_id_state_and_time(lifecycle: ClusterLife
 
 
 def test_ambiguous_create_found_by_name_is_not_sent_again(
-    lifecycle: ClusterLifecycle, api: FakeApi, lines: list[str]
+    lifecycle: ClusterLifecycle, api: InMemoryClusterApi, lines: list[str]
 ) -> None:
     api.fail["CreateRayCluster"] = [ambiguous()]
     api.applied_even_if_failed = True
@@ -178,7 +78,7 @@ def test_ambiguous_create_found_by_name_is_not_sent_again(
 
 
 def test_ambiguous_create_not_found_is_sent_again_after_a_pause(
-    lifecycle: ClusterLifecycle, api: FakeApi, clock: FakeClock
+    lifecycle: ClusterLifecycle, api: InMemoryClusterApi, clock: VirtualClock
 ) -> None:
     api.fail["CreateRayCluster"] = [ambiguous(), ambiguous()]
     started = clock.now
@@ -189,14 +89,16 @@ def test_ambiguous_create_not_found_is_sent_again_after_a_pause(
     assert clock.now - started >= 1.0 + 2.0  # CREATE_RETRY_DELAY x attempt, before the wait's own polls
 
 
-def test_ambiguous_create_gives_up_after_its_attempts(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_ambiguous_create_gives_up_after_its_attempts(lifecycle: ClusterLifecycle, api: InMemoryClusterApi) -> None:
     api.fail["CreateRayCluster"] = [ambiguous() for _ in range(CREATE_ATTEMPTS)]
     with pytest.raises(AmbiguousCreateError):
         lifecycle.create(inputs())
     assert api.calls.count("CreateRayCluster") == CREATE_ATTEMPTS and api.clusters == {}
 
 
-def test_several_namesakes_after_an_ambiguous_create_are_refused(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_several_namesakes_after_an_ambiguous_create_are_refused(
+    lifecycle: ClusterLifecycle, api: InMemoryClusterApi
+) -> None:
     api.fail["CreateRayCluster"] = [ambiguous()]
     api.applied_even_if_failed = True
     now_ms = int(api.clock.wall * 1000)
@@ -207,7 +109,9 @@ def test_several_namesakes_after_an_ambiguous_create_are_refused(lifecycle: Clus
         lifecycle.create(inputs())
 
 
-def test_a_namesake_older_than_the_skew_bound_is_not_taken_for_ours(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_a_namesake_older_than_the_skew_bound_is_not_taken_for_ours(
+    lifecycle: ClusterLifecycle, api: InMemoryClusterApi
+) -> None:
     api.fail["CreateRayCluster"] = [ambiguous()]
     old_ms = int(api.clock.wall * 1000) - CLOCK_SKEW_MS - 1
     # Listed only once the create was sent (an eventually consistent list), and created long before it.
@@ -216,7 +120,7 @@ def test_a_namesake_older_than_the_skew_bound_is_not_taken_for_ours(lifecycle: C
     assert cluster.cluster_id != "ray-old" and api.calls.count("CreateRayCluster") == 2
 
 
-def test_the_create_budget_stops_further_attempts(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_the_create_budget_stops_further_attempts(lifecycle: ClusterLifecycle, api: InMemoryClusterApi) -> None:
     api.fail["CreateRayCluster"] = [ambiguous() for _ in range(CREATE_ATTEMPTS)]
     with pytest.raises(AmbiguousCreateError):
         lifecycle.create(inputs(timeouts={"create": 2.5}))  # the second pause (2 s) would end past 2.5 s
@@ -226,7 +130,7 @@ def test_the_create_budget_stops_further_attempts(lifecycle: ClusterLifecycle, a
 # -- failed creates -----------------------------------------------------------------------------------------
 
 
-def test_a_cluster_that_fails_to_start_is_deleted(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_a_cluster_that_fails_to_start_is_deleted(lifecycle: ClusterLifecycle, api: InMemoryClusterApi) -> None:
     original = api.create
 
     def create_failing(workspace_id: str, body: dict[str, Any]) -> str:
@@ -241,7 +145,7 @@ def test_a_cluster_that_fails_to_start_is_deleted(lifecycle: ClusterLifecycle, a
     assert api.clusters == {} and api.calls.count("DeleteRayCluster") == 1
 
 
-def test_a_failing_cleanup_says_so_and_how_to_recover(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_a_failing_cleanup_says_so_and_how_to_recover(lifecycle: ClusterLifecycle, api: InMemoryClusterApi) -> None:
     original = api.create
 
     def create_failing(workspace_id: str, body: dict[str, Any]) -> str:
@@ -260,7 +164,7 @@ def test_a_failing_cleanup_says_so_and_how_to_recover(lifecycle: ClusterLifecycl
 # -- start, stop, restart -----------------------------------------------------------------------------------
 
 
-def test_a_refused_start_while_already_starting_is_fine(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_a_refused_start_while_already_starting_is_fine(lifecycle: ClusterLifecycle, api: InMemoryClusterApi) -> None:
     cluster_id = api.add("analytics", "Stopped")
     api.fail["StartRayCluster"] = [InvalidParameterError("StartRayCluster", status=400, code="InvalidState")]
     api.clusters[cluster_id]["script"] = ["Starting", "Running"]  # someone else started it meanwhile
@@ -269,7 +173,7 @@ def test_a_refused_start_while_already_starting_is_fine(lifecycle: ClusterLifecy
 
 
 def test_a_start_refused_for_auth_is_its_own_error_and_not_a_get_error(
-    lifecycle: ClusterLifecycle, api: FakeApi
+    lifecycle: ClusterLifecycle, api: InMemoryClusterApi
 ) -> None:
     cluster_id = api.add("analytics", "Stopped")
     api.fail["StartRayCluster"] = [AuthError("StartRayCluster", status=403, code="Forbidden.RAM")]
@@ -279,14 +183,14 @@ def test_a_start_refused_for_auth_is_its_own_error_and_not_a_get_error(
     assert api.calls[-1] == "StartRayCluster"  # no GetRayCluster after the refusal: its error is the Start's
 
 
-def test_pending_changes_are_restarted_when_asked(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_pending_changes_are_restarted_when_asked(lifecycle: ClusterLifecycle, api: InMemoryClusterApi) -> None:
     cluster_id = api.add("analytics", "Running", modified=True)
     cluster = lifecycle.update(cluster_id, inputs(restartOnPendingChanges=True), previous=None).cluster
     assert [c for c in api.calls if c in ("StopRayCluster", "StartRayCluster")] == ["StopRayCluster", "StartRayCluster"]
     assert cluster.state == "Running" and cluster.modified is False
 
 
-def test_a_restart_cut_short_after_its_stop_is_finished(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_a_restart_cut_short_after_its_stop_is_finished(lifecycle: ClusterLifecycle, api: InMemoryClusterApi) -> None:
     cluster_id = api.add("analytics", "Stopped", modified=True)
     cluster = lifecycle.update(cluster_id, inputs(restartOnPendingChanges=True), previous=None).cluster
     assert [c for c in api.calls if c in ("StopRayCluster", "StartRayCluster")] == ["StartRayCluster"]
@@ -294,7 +198,7 @@ def test_a_restart_cut_short_after_its_stop_is_finished(lifecycle: ClusterLifecy
 
 
 def test_a_stopped_cluster_with_pending_changes_stays_stopped_when_declared(
-    lifecycle: ClusterLifecycle, api: FakeApi
+    lifecycle: ClusterLifecycle, api: InMemoryClusterApi
 ) -> None:
     cluster_id = api.add("analytics", "Stopped", modified=True)
     declared = inputs(restartOnPendingChanges=True, desiredState="Stopped")
@@ -302,7 +206,7 @@ def test_a_stopped_cluster_with_pending_changes_stays_stopped_when_declared(
     assert "StartRayCluster" not in api.calls
 
 
-def test_deleting_a_cluster_already_gone_is_success(lifecycle: ClusterLifecycle, api: FakeApi) -> None:
+def test_deleting_a_cluster_already_gone_is_success(lifecycle: ClusterLifecycle, api: InMemoryClusterApi) -> None:
     api.fail["DeleteRayCluster"] = [NotFoundError("DeleteRayCluster", status=404, code="RayClusterNotFound")]
     lifecycle.delete(WORKSPACE, "ray-gone", timeout=60)
     assert api.calls == ["DeleteRayCluster"]

@@ -20,7 +20,7 @@ from provider.client.listing import Listing, SharedListing
 from provider.core.lifecycle import ClusterLifecycle, ClusterOperationError
 from provider.schema.errors import AuthError
 from provider.schema.models import RayClusterSummary
-from tests.unit.test_lifecycle_steps import FakeApi, FakeClock, inputs
+from tests.support.in_memory_api import InMemoryClusterApi, VirtualClock, inputs
 
 WS = "w-1"
 
@@ -202,14 +202,14 @@ def test_one_lookup_then_create_per_name_at_a_time(listing: SharedListing, pool:
 
 
 @pytest.fixture
-def lifecycle() -> tuple[ClusterLifecycle, FakeApi]:
-    clock = FakeClock()
-    api = FakeApi(clock)
+def lifecycle() -> tuple[ClusterLifecycle, InMemoryClusterApi]:
+    clock = VirtualClock()
+    api = InMemoryClusterApi(clock)
     life = ClusterLifecycle(api, lambda line: None, sleep=clock.sleep, clock=clock.monotonic, wall_clock=clock.time)  # type: ignore[arg-type]
     return life, api
 
 
-class LaggingApi(FakeApi):
+class LaggingApi(InMemoryClusterApi):
     """A service whose listing does not show clusters created in this test yet (eventual consistency)."""
 
     def list(self, workspace_id: str, page_size: int = 100) -> Iterator[RayClusterSummary]:
@@ -218,7 +218,7 @@ class LaggingApi(FakeApi):
 
 
 def test_a_cluster_this_process_created_is_seen_even_when_the_listing_lags() -> None:
-    clock = FakeClock()
+    clock = VirtualClock()
     api = LaggingApi(clock)
     life = ClusterLifecycle(api, lambda line: None, sleep=clock.sleep, clock=clock.monotonic, wall_clock=clock.time)  # type: ignore[arg-type]
     created = life.create(inputs())
@@ -229,7 +229,7 @@ def test_a_cluster_this_process_created_is_seen_even_when_the_listing_lags() -> 
 
 
 def test_an_own_create_deleted_meanwhile_is_checked_once_and_forgotten(
-    lifecycle: tuple[ClusterLifecycle, FakeApi],
+    lifecycle: tuple[ClusterLifecycle, InMemoryClusterApi],
 ) -> None:
     life, api = lifecycle
     created = life.create(inputs())

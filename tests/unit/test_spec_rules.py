@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from provider.schema.spec import API_FIELDS, DEFAULT_TIMEOUTS, RayClusterInputs, check_inputs
-from tests.unit.invalid_specs import INVALID_SPECS, InvalidSpec, valid_props
+from tests.support.invalid_specs import INVALID_SPECS, InvalidSpec, valid_props
 
 # Pydantic's stock phrases: a reason made only of these does not tell a person what to do.
 JARGON = ("Input should be", "Field required", "Extra inputs are not permitted", "Value error", "validation error")

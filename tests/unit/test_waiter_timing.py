@@ -10,8 +10,8 @@ import pytest
 from provider.core.waiter import WaitFailed, WaitPolicy, WaitTimeout, wait_until
 
 
-class FakeClock:
-    """Simulated time: sleep advances the clock and records the delay."""
+class SleepRecordingClock:
+    """Simulated time: sleep advances the clock and records the delay (no real waiting)."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -29,7 +29,7 @@ class FakeClock:
 class Cluster:
     """Starting until ``ready_at`` seconds after the start, then Running; counts GetRayCluster calls."""
 
-    def __init__(self, clock: FakeClock, ready_at: float) -> None:
+    def __init__(self, clock: SleepRecordingClock, ready_at: float) -> None:
         self.clock, self.start, self.ready_at, self.polls = clock, clock.now, ready_at, 0
 
     def fetch(self) -> str:
@@ -38,7 +38,7 @@ class Cluster:
 
 
 def run(ready_at: float, policy: WaitPolicy, progress: list[str] | None = None) -> tuple[Cluster, float]:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     cluster = Cluster(clock, ready_at)
     wait_until(
         cluster.fetch,
@@ -88,7 +88,7 @@ def test_default_cap_bounds_the_delay_and_polls_of_a_long_wait() -> None:
 
 
 def sleeps_of(ready_at: float) -> list[float]:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     cluster = Cluster(clock, ready_at)
     wait_until(cluster.fetch, done=lambda s: s == "Running", failed=lambda s: None, policy=POLICY, clock=clock,
                sleep=clock.sleep)  # fmt: skip
@@ -96,7 +96,7 @@ def sleeps_of(ready_at: float) -> list[float]:
 
 
 def test_timeout_polls_last_at_the_deadline_and_carries_the_state() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     cluster = Cluster(clock, ready_at=10**9)
     with pytest.raises(WaitTimeout) as caught:
         wait_until(
@@ -115,7 +115,7 @@ def test_timeout_polls_last_at_the_deadline_and_carries_the_state() -> None:
 
 
 def test_zero_timeout_polls_once() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     cluster = Cluster(clock, ready_at=5)
     with pytest.raises(WaitTimeout):
         wait_until(cluster.fetch, done=lambda s: s == "Running", failed=lambda s: None,
@@ -124,7 +124,7 @@ def test_zero_timeout_polls_once() -> None:
 
 
 def test_failure_state_stops_the_wait_with_the_service_message() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     states = iter(["Starting", "Starting", "Error"])
     with pytest.raises(WaitFailed) as caught:
         wait_until(
@@ -141,7 +141,7 @@ def test_failure_state_stops_the_wait_with_the_service_message() -> None:
 
 
 def test_fetch_errors_propagate() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
 
     def fetch() -> str:
         raise ConnectionError("boom")

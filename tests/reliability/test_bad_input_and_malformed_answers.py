@@ -1,8 +1,9 @@
-"""Issue 6.5: bad input is refused in Check with zero API calls; malformed API answers give one clear line.
+"""Bad input is refused in Check with zero API calls; a malformed API answer gives one clear line.
 
-Invalid specs: the shared corpus (tests/unit/invalid_specs.py) plus the cases below, each sent through the real
+Invalid specs: the shared corpus (tests/support/invalid_specs.py) plus the cases below, each sent through the real
 gRPC server's Check exactly as the engine marshals it (numbers as doubles). Malformed answers come from a scripted
-stdlib HTTP server (fake_api.py) and are sent both to `RayClusterApi` and to the provider through the server.
+stdlib HTTP server (tests/support/scripted_http_api.py) and are sent both to `RayClusterApi` and to the provider
+through the server.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from provider.client.credentials import ClientSettings
 from provider.client.retry import RetryPolicy
 from provider.schema.errors import MalformedResponseError, ServerError
 from provider.schema.spec import OUTPUTS
-from tests.provider.conftest import WORKSPACE, Engine, small_cluster
-from tests.reliability.fake_api import NOT_FOUND, Answer, FakeApi, Seen, always
-from tests.reliability.helpers import private_engine
-from tests.unit.invalid_specs import INVALID_SPECS, InvalidSpec, valid_props
+from tests.support.invalid_specs import INVALID_SPECS, InvalidSpec, valid_props
+from tests.support.provider_server import WORKSPACE, Engine, private_engine, small_cluster
+from tests.support.scripted_http_api import NOT_FOUND, Answer, ScriptedHttpApi, Seen, always
 
 REDIS_PASSWORD = "rel-redis-pw-7f3a9c"
 
@@ -152,8 +152,8 @@ MALFORMED = {
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeApi]:
-    api = FakeApi().start()
+def fake() -> Iterator[ScriptedHttpApi]:
+    api = ScriptedHttpApi().start()
     yield api
     api.stop()
 
@@ -176,7 +176,7 @@ def assert_one_clear_line(text: str, operation: str) -> None:
 
 
 @pytest.mark.parametrize("case", sorted(MALFORMED))
-def test_client_turns_a_malformed_get_answer_into_one_clear_error(fake: FakeApi, case: str) -> None:
+def test_client_turns_a_malformed_get_answer_into_one_clear_error(fake: ScriptedHttpApi, case: str) -> None:
     fake.scripts["GetRayCluster"] = MALFORMED[case]
     with fast_client(fake.url) as api, pytest.raises((MalformedResponseError, ServerError)) as failed:
         api.get(WORKSPACE, "ray-fake00000000001")
@@ -193,7 +193,7 @@ WRONG_TYPES = {
 @pytest.mark.parametrize("case", ["not-json", "json-array", "empty-200", "wrong-types"])
 @pytest.mark.parametrize("action", sorted(WRONG_TYPES))
 def test_client_turns_malformed_answers_of_other_operations_into_clear_errors(
-    fake: FakeApi, case: str, action: str
+    fake: ScriptedHttpApi, case: str, action: str
 ) -> None:
     fake.scripts[action] = WRONG_TYPES[action] if case == "wrong-types" else MALFORMED[case]
     with fast_client(fake.url) as api, pytest.raises(MalformedResponseError) as failed:
@@ -204,21 +204,21 @@ def test_client_turns_malformed_answers_of_other_operations_into_clear_errors(
     assert_one_clear_line(str(failed.value), action)
 
 
-def test_client_refuses_a_get_answer_without_cluster_id_or_state(fake: FakeApi) -> None:
+def test_client_refuses_a_get_answer_without_cluster_id_or_state(fake: ScriptedHttpApi) -> None:
     fake.scripts["GetRayCluster"] = always(200, '{"requestId": "r-1"}')
     with fast_client(fake.url) as api, pytest.raises(MalformedResponseError) as failed:
         api.get(WORKSPACE, "ray-fake00000000001")
     assert_one_clear_line(str(failed.value), "GetRayCluster")
 
 
-def test_client_keeps_an_unknown_state_as_text(fake: FakeApi) -> None:
+def test_client_keeps_an_unknown_state_as_text(fake: ScriptedHttpApi) -> None:
     fake.scripts["GetRayCluster"] = always(200, json.dumps({**GOOD_GET, "state": "Rebooting"}))
     with fast_client(fake.url) as api:
         assert api.get(WORKSPACE, "ray-fake00000000001").state == "Rebooting"
 
 
 @pytest.fixture
-def fake_engine(fake: FakeApi) -> Iterator[Engine]:
+def fake_engine(fake: ScriptedHttpApi) -> Iterator[Engine]:
     config = {
         "alicloud:accessKey": DEMO_ACCESS_KEY_ID,
         "alicloud:secretKey": DEMO_ACCESS_KEY_SECRET,
@@ -232,7 +232,7 @@ def fake_outputs() -> dict[str, Any]:
     return {**small_cluster(), "clusterId": "ray-fake00000000001", "state": "Running"}
 
 
-def test_provider_reports_malformed_get_answers_in_one_clear_line(fake: FakeApi, fake_engine: Engine) -> None:
+def test_provider_reports_malformed_get_answers_in_one_clear_line(fake: ScriptedHttpApi, fake_engine: Engine) -> None:
     # One server for all cases (start-up is the slow part); the 502 case waits out the default 5 attempts.
     for case, script in MALFORMED.items():
         fake.scripts["GetRayCluster"] = script
@@ -242,14 +242,16 @@ def test_provider_reports_malformed_get_answers_in_one_clear_line(fake: FakeApi,
         assert "Error" in failed.value.message.split(":")[0], (case, failed.value.message)
 
 
-def test_provider_refuses_a_get_answer_without_fields(fake: FakeApi, fake_engine: Engine) -> None:
+def test_provider_refuses_a_get_answer_without_fields(fake: ScriptedHttpApi, fake_engine: Engine) -> None:
     fake.scripts["GetRayCluster"] = always(200, '{"requestId": "r-1"}')
     with pytest.raises(ProviderError) as failed:
         fake_engine.preview("ray-fake00000000001", fake_outputs(), small_cluster())
     assert_one_clear_line(failed.value.message, "GetRayCluster")
 
 
-def test_provider_create_times_out_on_an_unknown_state_and_cleans_up(fake: FakeApi, fake_engine: Engine) -> None:
+def test_provider_create_times_out_on_an_unknown_state_and_cleans_up(
+    fake: ScriptedHttpApi, fake_engine: Engine
+) -> None:
     deleted: list[Seen] = []
     rebooting = always(200, json.dumps({**GOOD_GET, "state": "Rebooting"}))
 
@@ -270,7 +272,7 @@ def test_provider_create_times_out_on_an_unknown_state_and_cleans_up(fake: FakeA
 
 
 def test_provider_create_with_a_malformed_2xx_answer_finds_the_cluster_by_name(
-    fake: FakeApi, fake_engine: Engine
+    fake: ScriptedHttpApi, fake_engine: Engine
 ) -> None:
     now_ms = int(time.time() * 1000)
     fake.scripts["CreateRayCluster"] = always(200, "<html>OK</html>", "text/html")

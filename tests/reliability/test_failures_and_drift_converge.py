@@ -1,4 +1,5 @@
-"""Issue 6.2-6.4: failed creates leave nothing behind, interrupted updates converge, out-of-band changes are seen.
+"""Failed creates leave nothing behind, failed or interrupted updates converge on the next run, and changes made
+by hand (deleted, stopped, groups added or removed) are seen and repaired.
 
 Through the real gRPC provider server; the emulator's control API makes clusters fail, stall or change by hand.
 """
@@ -10,8 +11,8 @@ from alibabacloud_emr_serverless_spark20230808 import models
 
 from harness.emulator import Emulator
 from harness.engine import ProviderError
-from tests.provider.conftest import WORKSPACE, Engine, small_cluster
-from tests.reliability.helpers import StderrMark, applied_writes, assert_live_matches, calls, when_journal_shows
+from tests.support.emulator_journal import applied_writes, assert_live_matches, calls, when_journal_shows
+from tests.support.provider_server import WORKSPACE, Engine, StderrMark, small_cluster
 
 HOUR = 3600
 SERVICE_MESSAGE = "Insufficient quota: no ecs.g7 capacity in cn-hangzhou-h"

@@ -1,4 +1,5 @@
-"""The provider through the real gRPC server, against the emulator; assertions on the emulator's journal.
+"""Each engine step (check, diff, create, update, read, delete) through the real gRPC server sends only what the
+declaration needs and reports what the service did; asserted on the emulator's journal.
 
 The main journey (create, unchanged preview, a replica change, drift repair, stop/start, delete) is in
 test_journey.py, written once for the emulator and the real service; the cases here need the emulator's controls
@@ -16,7 +17,7 @@ import pytest
 from harness.emulator import Emulator
 from harness.engine import UNKNOWN, Secret
 from provider.resource import RayClusterProvider
-from tests.provider.conftest import WORKSPACE, Engine, small_cluster
+from tests.support.provider_server import WORKSPACE, Engine, small_cluster
 
 WRITES = {"CreateRayCluster", "UpdateRayCluster", "DeleteRayCluster", "StartRayCluster", "StopRayCluster"}
 

@@ -1,4 +1,5 @@
-"""Every cluster of every stack file, created through the real provider server on the emulator, then previewed.
+"""Every cluster of every stack file creates through the real provider server on the emulator, then previews
+unchanged.
 
 The program tests check what the stack files declare; this checks that what they declare works end to end
 (staging and prod point at a real region, so here their clusters go to the emulator instead).
@@ -11,8 +12,9 @@ import pytest
 from harness.emulator import Emulator
 from provider.stack.config import parse_clusters
 from provider.stack.files import stacks
-from tests.program.harness import effective, load_stack_config
-from tests.provider.conftest import ROOT, Engine
+from tests.support.paths import ROOT
+from tests.support.program_under_mocks import effective, load_stack_config
+from tests.support.provider_server import Engine
 
 
 @pytest.mark.parametrize("stack", stacks(ROOT))

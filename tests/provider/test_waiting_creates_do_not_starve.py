@@ -10,7 +10,8 @@ from harness.emulator import Emulator
 from harness.engine import ProviderServer
 from harness.waiting import wait_for
 from provider.resource import RayClusterProvider
-from tests.provider.conftest import ROOT, TYPE, provider_config, small_cluster
+from tests.support.paths import ROOT
+from tests.support.provider_server import TYPE, provider_config, small_cluster
 
 HOUR = 3600  # no create can finish by itself: each returns only once the test lets its cluster run
 CLUSTERS = 8

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.program.harness import (
+from tests.support.paths import ROOT
+from tests.support.program_under_mocks import (
     PROJECT,
     RESOURCE_TYPE,
-    ROOT,
     SIG_KEY,
     effective,
     fake_outputs,

@@ -1,8 +1,9 @@
-"""Issue 6.1: API faults during `pulumi up`, through the real gRPC provider server and the emulator's faults.
+"""API faults during `pulumi up` are absorbed: throttling, 5xx bursts, dropped connections, lost answers, slow
+answers, a restarted API and an outage, through the real gRPC provider server and the emulator's faults.
 
 Every scenario ends with the live cluster equal to the declaration, exactly one cluster in the store, and no
 write in the journal beyond the one that was needed. The provider's client retries each call up to 5 times
-(provider/retry.py RetryPolicy: max_attempts=5, full-jitter backoff 0.2 s doubling to 5 s, 60 s deadline), so
+(provider/client/retry.py RetryPolicy: max_attempts=5, full-jitter backoff 0.2 s doubling to 5 s, 60 s deadline), so
 fault counts stay at 4 or fewer per call; CreateRayCluster is never blindly repeated once it may have reached
 the server (a 5xx, a dropped connection, a lost answer): the provider looks it up by name (ListRayCluster).
 """
@@ -16,17 +17,15 @@ from typing import Any
 import pytest
 
 from harness.emulator import Emulator
-from tests.provider.conftest import Engine, small_cluster
-from tests.reliability.helpers import (
-    StderrMark,
+from tests.support.emulator_journal import (
     applied_writes,
     assert_live_matches,
     assert_no_create_without_lookup,
     calls,
     lookups_after_create,
-    private_engine,
     when_journal_shows,
 )
+from tests.support.provider_server import Engine, StderrMark, private_engine, small_cluster
 
 HOUR = 3600
 

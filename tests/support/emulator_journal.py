@@ -1,4 +1,5 @@
-"""Shared assertions and set-ups for the reliability scenarios (journal counting, live checks, private servers)."""
+"""Reading the emulator's journal and store: which calls were made and applied, acting when a call shows up, and
+whether the live cluster matches the declaration (checked from the store, not through the provider)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from harness.emulator import Emulator
-from harness.engine import ProviderServer, secret
-from provider.resource import RayClusterProvider
-from tests.provider.conftest import ROOT, WORKSPACE, Engine, provider_config
 
 WRITES = frozenset({"CreateRayCluster", "UpdateRayCluster", "DeleteRayCluster", "StartRayCluster", "StopRayCluster"})
 
@@ -80,39 +78,6 @@ def assert_live_matches(emulator: Emulator, inputs: dict[str, Any]) -> dict[str,
     return live
 
 
-class StderrMark:
-    """The provider server's stderr written after this point (the server is shared by many tests).
-
-    `text()` is exact for calls that have returned (see `ProviderServer.stderr_text`); `wait_for(line)` waits
-    for a line that a call still running writes (progress during a wait).
-    """
-
-    def __init__(self, server: ProviderServer) -> None:
-        self.server = server
-        self.start = len(server.stderr_text())
-
-    def text(self) -> str:
-        return self.server.stderr_text()[self.start :]
-
-    def wait_for(self, needle: str, timeout: float = 60.0) -> str:
-        return self.server.wait_for_stderr(needle, timeout=timeout, start=self.start)
-
-
-@contextmanager
-def private_engine(
-    emulator: Emulator | None, config: dict[str, str] | None = None, env: dict[str, str] | None = None
-) -> Iterator[Engine]:
-    """A fresh provider server configured for `emulator` (for a private emulator, or custom config/env)."""
-    with ProviderServer(ROOT, env=env) as server:
-        if config is None:
-            assert emulator is not None, "give an emulator or a config"
-            config = provider_config(emulator)
-        settings = config
-        secrets = [k for k in ("alicloud:secretKey", "alicloud:securityToken") if k in settings]
-        server.configure({k: v for k, v in settings.items()}, secret_keys=secrets)
-        yield Engine(server, RayClusterProvider())
-
-
 @contextmanager
 def when_journal_shows(
     emulator: Emulator, action: str, then: Callable[[], None], timeout: float = 60.0, count: int = 1
@@ -147,25 +112,3 @@ def when_journal_shows(
         thread.join(timeout + 10)
         if errors:
             raise errors[0]
-
-
-def sts_config(emulator: Emulator) -> dict[str, str]:
-    """Provider config with the emulator's keys and STS token (secret values marked as the engine does)."""
-    config = provider_config(emulator)
-    if emulator.security_token:
-        config["alicloud:securityToken"] = emulator.security_token
-    return config
-
-
-__all__ = [
-    "WORKSPACE",
-    "WRITES",
-    "StderrMark",
-    "applied_writes",
-    "assert_live_matches",
-    "calls",
-    "private_engine",
-    "secret",
-    "sts_config",
-    "when_journal_shows",
-]

@@ -16,6 +16,7 @@ Both run against the emulator in the normal test run, so the second is checked b
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -30,10 +31,15 @@ from alibabacloud_tea_openapi import models as open_api_models
 
 from harness.emulator import Emulator
 from harness.engine import ProviderServer
-from tests.contract.recording import Recorder
-from tests.contract.sdk_answers import AnswerKeepingClient
+from provider.client.api import REQUEST_LOG_ENV
+from tests.support.answer_keeping_sdk import AnswerKeepingClient
+from tests.support.emulator_journal import WRITES
+from tests.support.paths import ROOT
+from tests.support.recorded_answers import Recorder
 
-WRITES = frozenset({"CreateRayCluster", "UpdateRayCluster", "DeleteRayCluster", "StartRayCluster", "StopRayCluster"})
+EMULATOR_TIMEOUTS = {"create": 30.0, "update": 30.0, "delete": 30.0}
+#: The real service: the provider's defaults for create and update, with a bound that still ends a stuck run.
+SERVICE_TIMEOUTS = {"create": 1800.0, "update": 1800.0, "delete": 1200.0}
 #: Every cluster the acceptance tests create is named so; the cleanup finds leftovers by it.
 ACCEPTANCE_PREFIX = "ray-clusters-acc-"
 #: A leftover of an earlier run (crashed before its own cleanup) is removed once it is this old.
@@ -88,7 +94,7 @@ def _cluster_in(path: str) -> str | None:
 
 
 class RequestLogObserver:
-    """The provider's request log: one JSON line per request its client sent (provider/api.py)."""
+    """The provider's request log: one JSON line per request its client sent (provider/client/api.py)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -244,6 +250,30 @@ class ServiceSettings:
                 protocol="HTTP" if scheme == "http" else "HTTPS",
             )
         )
+
+
+class Service:
+    """The real service for this session: its provider server (with a request log), SDK and name prefix."""
+
+    def __init__(self, settings: ServiceSettings, directory: Path) -> None:
+        self.settings = settings
+        self.prefix = session_prefix()
+        self.request_log = directory / "requests.jsonl"
+        self.sdk = settings.sdk()
+        # A create waits until Running: minutes, not the harness's default 120 s per call.
+        self.server = ProviderServer(ROOT, env={REQUEST_LOG_ENV: str(self.request_log)}, call_timeout=3600.0)
+        # Keys come from the environment the server inherits (never sent in Configure, never in a file).
+        self.server.configure(settings.provider_config())
+        self._names = itertools.count(1)
+
+    def new_name(self) -> str:
+        return f"{self.prefix}{next(self._names)}"
+
+    def sweep(self) -> list[str]:
+        return sweep(self.sdk, self.settings.workspace_id, self.prefix)
+
+    def close(self) -> None:
+        self.server.close()
 
 
 def session_prefix() -> str:

@@ -1,4 +1,5 @@
-"""The engine harness against the real SDK server (`python -u -m pulumi.dynamic`), with the toy provider.
+"""The engine harness drives the real SDK server (`python -u -m pulumi.dynamic`) as the Pulumi engine does:
+checked with the toy provider.
 
 What the provider saw is asserted from the provider side: EchoProvider writes the Python type of each value
 to stderr and echoes config, thread and inputs into its outputs.

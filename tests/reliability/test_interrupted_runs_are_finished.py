@@ -1,4 +1,5 @@
-"""An `up` cut short (the provider process killed mid-step), then the next run, through real gRPC servers.
+"""An `up` cut short (the provider process killed mid-step) is picked up by the next run: the create is not sent
+again, the restart and the delete are finished; through real gRPC servers.
 
 The engine records nothing for a step whose provider call never returned: the next run starts from the
 state before it. Each test kills the real provider server (SIGKILL) while it waits inside a call, at a
@@ -15,8 +16,8 @@ import pytest
 
 from harness.emulator import Emulator
 from harness.engine import ProviderError
-from tests.provider.conftest import Engine, small_cluster
-from tests.reliability.helpers import StderrMark, applied_writes, calls, private_engine, when_journal_shows
+from tests.support.emulator_journal import applied_writes, calls, when_journal_shows
+from tests.support.provider_server import Engine, StderrMark, private_engine, small_cluster
 
 
 def killed_during(engine: Engine, emulator: Emulator, action: str, step: Callable[[], Any]) -> None:

@@ -1,4 +1,5 @@
-"""Issue 6.6: no secret in plaintext properties, the pickled provider, stderr, logs or error texts; TLS enforced.
+"""Secrets never leak: none in plaintext properties, the pickled provider, stderr, logs or error texts; and TLS
+is enforced off loopback.
 
 A full lifecycle (create, preview, update, refresh, delete) runs through a private provider server against a
 private emulator that demands an STS token, with a Redis password in headSpec.gftConfig and DEBUG logging turned
@@ -27,9 +28,8 @@ from provider.client.api import RayClusterApi
 from provider.client.credentials import ClientSettings
 from provider.resource import RayClusterProvider
 from provider.schema.errors import EndpointError, TransportError
-from tests.provider.conftest import WORKSPACE, Engine, small_cluster
-from tests.reliability.fake_api import Answer, FakeApi, Seen
-from tests.reliability.helpers import StderrMark, private_engine, sts_config
+from tests.support.provider_server import WORKSPACE, Engine, StderrMark, private_engine, small_cluster, sts_config
+from tests.support.scripted_http_api import Answer, ScriptedHttpApi, Seen
 
 ACCESS_KEY_SECRET = "rel-ak-secret-5b1e0c7d"
 SECURITY_TOKEN = "rel-sts-token-93ac41f2"
@@ -198,7 +198,7 @@ def test_server_text_echoing_the_secrets_is_redacted() -> None:
         body = f'{{"code": "InvalidParameter", "message": "bad request with token {token} key {ACCESS_KEY_SECRET}"}}'
         return Answer(400, body.encode())
 
-    fake = FakeApi(scripts={"GetRayCluster": echo}).start()
+    fake = ScriptedHttpApi(scripts={"GetRayCluster": echo}).start()
     try:
         config = {
             "alicloud:accessKey": "rel-access-key-id",

@@ -21,11 +21,11 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from provider.schema.spec import OUTPUTS
+from provider.schema.spec import IDENTITY_INPUTS, OUTPUTS
 from provider.stack.files import stack_config
 from provider.stack.inherit import effective_clusters
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "__main__.py"
 PROJECT = "ray-clusters"
 RESOURCE_TYPE = "pulumi-python:dynamic/emr:RayCluster"
@@ -82,8 +82,12 @@ class Registration:
     retain_on_delete: bool = False
 
     def declared(self) -> dict[str, Any]:
-        """The inputs the program declared: no provider blob, no unset output placeholders."""
-        return {k: v for k, v in self.inputs.items() if k != "__provider" and not (k in OUTPUTS and v is None)}
+        """The inputs the program declared: no provider blob, no unset output placeholders, no identity (owner)."""
+        return {
+            k: v
+            for k, v in self.inputs.items()
+            if k != "__provider" and k not in IDENTITY_INPUTS and not (k in OUTPUTS and v is None)
+        }
 
 
 class _Mocks(pulumi.runtime.Mocks):

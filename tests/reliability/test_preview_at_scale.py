@@ -1,4 +1,5 @@
-"""Issue 6.8: a preview of 200 clusters through one provider server, against an API with 20 ms latency.
+"""A preview of 200 clusters through one provider server, against an API with 20 ms latency, reads each cluster
+once, stays bounded in memory and keeps every diff line whole.
 
 The clusters are created directly with the official SDK (the fast path), then Check + Diff run for all of them from
 8 threads, as the engine does with --parallel: a third unchanged, a third changed in code, a third drifted by hand.
@@ -15,8 +16,7 @@ from typing import Any
 from alibabacloud_emr_serverless_spark20230808 import models
 
 from harness.emulator import Emulator
-from tests.provider.conftest import small_cluster
-from tests.reliability.helpers import private_engine
+from tests.support.provider_server import private_engine, small_cluster
 
 CLUSTERS = 200
 THREADS = 8

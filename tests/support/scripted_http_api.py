@@ -1,4 +1,5 @@
-"""A tiny scripted HTTP server that answers like a broken Alibaba API (no signature checks).
+"""``ScriptedHttpApi``: a tiny HTTP server that answers each action from a test's script and records every request;
+it stands in for a broken Alibaba API (no signature checks).
 
 Stdlib `http.server` in a thread on 127.0.0.1: each action (from the `x-acs-action` header) answers with what the
 test scripted, so malformed answers (not JSON, HTML 502 pages, arrays, empty bodies) reach the real client.
@@ -43,7 +44,7 @@ _UNSCRIPTED: dict[str, Script] = {"ListRayCluster": always(200, '{"rayClusters":
 
 
 @dataclass
-class FakeApi:
+class ScriptedHttpApi:
     """`scripts[action]` answers each request of that action; `seen` records every request in order."""
 
     scripts: dict[str, Script] = field(default_factory=dict)
@@ -53,7 +54,7 @@ class FakeApi:
     def actions(self) -> list[str]:
         return [s.action for s in self.seen]
 
-    def start(self) -> FakeApi:
+    def start(self) -> ScriptedHttpApi:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

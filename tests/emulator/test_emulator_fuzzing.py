@@ -1,4 +1,5 @@
-"""Issue 6.7: the emulator as a target: schemathesis fuzzing finds no 5xx, and signature checks hold.
+"""The emulator as a target: fuzzed requests (schemathesis) never get a 5xx, and a wrong secret, a replayed
+request, an old timestamp or a tampered body is refused (a replay is applied once).
 
 The schema is the one the emulator serves at /openapi.json (emulator/openapi.py: FastAPI's document completed with
 the bodies its handlers read by hand). Every generated request is signed with the official SDK's signer
