@@ -2,7 +2,9 @@
 
 Each version runs in its own `python -m pulumi.dynamic` server (harness/engine.py), driven like the engine with up to
 64 steps at once, against one emulator (startup 0 s, 20 ms per call). "Before" is the provider of `--before REF`
-(default BEFORE: 0.2.0, main before issue 18), extracted with `git archive` and run from its own directory.
+(default BEFORE: main just before issue 18's client work was merged into it: no shared listing, throttling given
+up after 5 attempts, no pacing, every node in the outputs), extracted with `git archive` and run from its own
+directory.
 
 - creates into a full workspace: N = 1, 50, 200, 500 concurrent creates into a workspace already holding M = 500
   clusters; ListRayCluster calls from the emulator's journal, against the ideal N + ceil(M / 100);
@@ -40,7 +42,7 @@ from bench import ROOT, WORKSPACE, Engine, Row, cluster_inputs, provider_config,
 from bench.run import RESULTS, machine, markdown
 
 NAME = "scale"
-BEFORE = "b36f276"  # 0.2.0: main as it was when issue 18 was filed
+BEFORE = "c725bc6"  # main just before this branch (issue 18 items 1-3 and 6) was merged into it
 SIZES = (1, 50, 200, 500)
 FULL = 500  # M: clusters already in the workspace
 PAGE = 100
