@@ -4,16 +4,23 @@ Shared here, because every benchmark drives the provider the way the engine does
 a test cluster's inputs, and an `Engine` that plays `pulumi preview` / `up` against the real
 `python -m pulumi.dynamic` server (harness/engine.py). Run from the project root, so that
 `harness` imports (it is not an installed package).
+
+The benchmarks measure the provider's own costs, so its pacing of API calls (provider/client/pacing.py, 20 calls
+per second per API by default) is off in this process and the provider servers it starts
+(``RAY_CLUSTERS_API_RATE_LIMIT=off``, unless already set); bench/bench_scale.py measures the defaults instead.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+os.environ.setdefault("RAY_CLUSTERS_API_RATE_LIMIT", "off")  # see the module doc
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKSPACE = "w-bench0000001"

@@ -14,6 +14,7 @@ import functools
 import os
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, Unpack
 
@@ -35,6 +36,8 @@ from pydantic.alias_generators import to_snake
 from provider.args import RayClusterArgs, RayClusterKeywordArgs
 from provider.client.api import RayClusterApi
 from provider.client.credentials import ClientSettings, region_from_env
+from provider.client.pacing import CONFIG_KEY as RATE_LIMIT_KEY
+from provider.client.pacing import limits_from, shared_pacer
 from provider.concurrency import widen_server_pool
 from provider.core.decision import Decision, decide, decide_create, input_props, parsed, previous_inputs
 from provider.core.lifecycle import ClusterLifecycle
@@ -103,13 +106,18 @@ def _wrapped_at(obj: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]
 
 
 def _outputs(props: Mapping[str, Any], cluster: RayClusterDetail) -> dict[str, Any]:
-    """Every input (so that Diff and Update see them as olds) plus the read-only live fields."""
+    """Every input (so that Diff and Update see them as olds) plus the read-only live fields.
+
+    The nodes are counted per phase (``nodes``), not copied: Pulumi rewrites the whole state on every step, and a
+    copy of each node made it grow by ~290 bytes per node (README: outputs).
+    """
     live = cluster.to_api_dict()
     outs = _with_secret_inputs_wrapped(input_props(props))
-    for field in spec.OUTPUTS:
+    for field in spec.LIVE_OUTPUTS:
         value = live.get(field)
         outs[field] = rpc.wrap_rpc_secret(value) if field in SECRET_OUTPUTS and value is not None else value
-    outs["instances"] = live.get("instances") or []
+    phases = Counter(str(node.get("phase") or "Unknown") for node in live.get("instances") or [])
+    outs["nodes"] = dict(sorted(phases.items()))
     return outs
 
 
@@ -177,6 +185,9 @@ class RayClusterProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         self._settings = settings_from_config(req.config.get)
         self._price = price_from_config(req.config.get, self._settings.region)
+        # The account's API quota: stack config, else the provider's environment, else the default (pacing.py).
+        # A value that cannot be read fails here, in one line naming the key, before any call is made.
+        shared_pacer().configure(limits_from(req.config.get(RATE_LIMIT_KEY)))
 
     def _lifecycle(self) -> ClusterLifecycle:
         lock = self.__dict__.setdefault("_lock", threading.Lock())
@@ -268,7 +279,7 @@ class RayCluster(pulumi.dynamic.Resource, module="emr", name="RayCluster"):
     """An EMR Serverless Spark Ray cluster, kept equal to its declaration by minimal UpdateRayCluster calls.
 
     Outputs keep the API's camelCase names in state (``clusterId``, ``jobUrl``...); the snake_case attributes
-    below read them, so that nested values such as ``instances[*].createTime`` are never renamed.
+    below read them, so that nested values such as the phases in ``nodes`` are never renamed.
     """
 
     cluster_id: pulumi.Output[str]
@@ -282,7 +293,7 @@ class RayCluster(pulumi.dynamic.Resource, module="emr", name="RayCluster"):
     submit_token: pulumi.Output[str]
     create_time: pulumi.Output[float]
     modified_time: pulumi.Output[float]
-    instances: pulumi.Output[list[Any]]
+    nodes: pulumi.Output[dict[str, int]]
 
     def __init__(
         self,

@@ -3,10 +3,14 @@
 One ``httpx.Client`` per instance (keep-alive: one TCP connection for serial calls), signed with
 ``AcsSigner``, every answer turned into a typed model or a typed error (see ``provider.schema.errors``).
 
-Retries follow ``RetryPolicy``. Create is special: CreateRayCluster is not idempotent, so once the
+Retries follow ``RetryPolicy`` (``retry.py``): throttling is retried until the operation's deadline, other
+transient failures a bounded number of times. Create is special: CreateRayCluster is not idempotent, so once the
 request may have reached the server (read timeout, connection dropped after sending, 5xx) it is not
 repeated; ``AmbiguousCreateError`` tells the caller to look the cluster up by name instead. A connect
 failure (nothing sent) or a throttling answer (request refused) is safe to repeat and is repeated.
+
+Every attempt first takes a slot from the process-wide ``Pacer`` (``pacing.py``): a token bucket per action, so
+that many threads stay under the account's API quota together.
 
 ``RAY_CLUSTERS_REQUEST_LOG=<file>`` (opt-in, read when the client is built) appends one JSON line per request
 sent: action, cluster id, body, HTTP status (null when no answer came). The acceptance tests use it as their
@@ -21,7 +25,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
@@ -36,7 +40,8 @@ from provider.client.credentials import (
     resolve_credentials,
     resolve_endpoint,
 )
-from provider.client.retry import RetryPolicy, call_with_retries
+from provider.client.pacing import Pacer, shared_pacer
+from provider.client.retry import RetryPolicy, call_budget, call_with_retries
 from provider.client.signing import AcsSigner, percent_encode
 from provider.schema import spec
 from provider.schema.errors import (
@@ -45,6 +50,7 @@ from provider.schema.errors import (
     InvalidValueError,
     MalformedResponseError,
     ServerError,
+    ThrottledError,
     TransportError,
 )
 from provider.schema.models import ClusterIdResponse, RayClusterDetail, RayClusterList, RayClusterSummary
@@ -55,6 +61,8 @@ logger = logging.getLogger("provider.api")
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "ray-clusters/0.1 (python-httpx)"
 _JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+#: The shortest timeout of one attempt, however close the deadline: enough for a request on a normal network.
+MIN_ATTEMPT_SECONDS = 5.0
 _MAX_PAGES = 10_000  # bound on pagination even if the server ignores pageNum
 REQUEST_LOG_ENV = "RAY_CLUSTERS_REQUEST_LOG"
 _REQUEST_LOG_LOCK = threading.Lock()
@@ -97,7 +105,9 @@ class RayClusterApi:
     """The seven Ray-cluster operations over one keep-alive HTTP client.
 
     ``base_url`` is ``scheme://host[:port]`` (see ``credentials.resolve_endpoint``); ``credentials`` is
-    asked for keys on every request. ``transport`` is for tests (``httpx.MockTransport``).
+    asked for keys on every request. ``pacer`` defaults to the process's one (``pacing.shared_pacer``).
+    ``transport``, ``clock`` and ``sleep`` are for tests (``httpx.MockTransport``, a clock that moves only when
+    the client sleeps).
     """
 
     def __init__(
@@ -109,11 +119,16 @@ class RayClusterApi:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         trust_env: bool = True,
+        pacer: Pacer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._base_url = normalize_endpoint(base_url)  # refuses plain http off-loopback here too
         self._credentials = credentials
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
+        self._pacer = pacer or shared_pacer()
+        self._clock, self._sleep = clock, sleep
         self._request_log = os.environ.get(REQUEST_LOG_ENV) or None
         self._http = httpx.Client(
             base_url=self._base_url,
@@ -222,15 +237,16 @@ class RayClusterApi:
     def _execute(self, call: _Call) -> answers.Answer:
         """Send with retries; translate transport failures; enforce the Create ambiguity rule."""
         is_create = call.action == "CreateRayCluster"
-        started = time.monotonic()
+        deadline = self._clock() + call_budget(self._retry)
         try:
             return call_with_retries(
-                lambda: self._attempt(call, started),
+                lambda: self._attempt(call, deadline),
                 policy=self._retry,
                 retryable=answers.create_retryable if is_create else answers.retryable,
-                on_retry=lambda error, attempt, sleep: _log_retry(
-                    call, error, attempt, self._retry.max_attempts, sleep
-                ),
+                on_retry=lambda error, attempt, sleep: self._on_retry(call, error, attempt, sleep),
+                deadline=deadline,
+                clock=self._clock,
+                sleep=self._sleep,
             )
         except httpx.TransportError as exc:
             where: dict[str, Any] = {"cluster_id": call.cluster_id, "message": answers.describe_transport(exc)}
@@ -249,8 +265,10 @@ class RayClusterApi:
                 cause=exc,
             ) from exc
 
-    def _attempt(self, call: _Call, started: float) -> answers.Answer:
-        """One signed request (fresh date and nonce) and its decoded answer."""
+    def _attempt(self, call: _Call, deadline: float) -> answers.Answer:
+        """One paced, signed request (fresh date and nonce) and its decoded answer."""
+        # A free slot is taken even at the deadline: the first attempt is always made.
+        self._pacer.wait(call.action, max(deadline - self._clock(), 0.0), self._sleep, call.cluster_id)
         headers = {"x-acs-action": call.action}
         if call.body is not None:
             headers["content-type"] = _JSON_CONTENT_TYPE
@@ -260,7 +278,7 @@ class RayClusterApi:
             params=call.params or None,
             content=call.body,
             headers=headers,
-            timeout=_attempt_timeout(self._timeout, self._retry.deadline, started),
+            timeout=_clipped(self._timeout, max(deadline - self._clock(), MIN_ATTEMPT_SECONDS)),
         )
         sent = time.monotonic()
         status: int | None = None
@@ -270,13 +288,8 @@ class RayClusterApi:
         finally:
             if self._request_log is not None:
                 _log_request(self._request_log, call, status, self._secrets())
-        logger.debug(
-            "%s%s -> HTTP %d in %.0f ms",
-            call.action,
-            f" {call.cluster_id}" if call.cluster_id else "",
-            response.status_code,
-            (time.monotonic() - sent) * 1000,
-        )
+        where, took = f" {call.cluster_id}" if call.cluster_id else "", (time.monotonic() - sent) * 1000
+        logger.debug("%s%s -> HTTP %d in %.0f ms", call.action, where, response.status_code, took)
         return answers.decode(call.context, response, self._secrets())
 
     def _secrets(self) -> tuple[str, ...]:
@@ -287,10 +300,19 @@ class RayClusterApi:
             return ()
         return tuple(secret for secret in (creds.access_key_secret, creds.security_token) if secret)
 
+    def _on_retry(self, call: _Call, error: BaseException, attempt: int, sleep: float) -> None:
+        """Log the retry; a throttle with the server's hint holds back this action on every thread too."""
+        if isinstance(error, ThrottledError) and error.retry_after is not None and error.status is not None:
+            self._pacer.pause(call.action, error.retry_after)
+        what = f"{error.code or type(error).__name__} (HTTP {error.status})" if isinstance(error, ApiError) else None
+        where = f" {call.cluster_id}" if call.cluster_id else ""
+        message = "%s%s: attempt %d failed with %s; retrying in %.3f s"
+        logger.info(message, call.action, where, attempt, what or type(error).__name__, sleep)
 
-def _attempt_timeout(timeout: httpx.Timeout, deadline: float, started: float) -> httpx.Timeout:
-    """The configured timeout, shortened so that one attempt cannot outlive the call's deadline."""
-    remaining = max(deadline - (time.monotonic() - started), 0.1)
+
+def _clipped(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
+    """``timeout``, shortened so that one attempt cannot outlive the call's deadline by more than MIN_ATTEMPT_SECONDS
+    (``remaining`` is never less: the first attempt is always made, also by an operation whose time ran out)."""
     t = timeout
     if all(value is not None and value <= remaining for value in (t.connect, t.read, t.write, t.pool)):
         return t  # the common case: the deadline is far away
@@ -314,24 +336,6 @@ def _log_request(path: str, call: _Call, status: int | None, secrets: tuple[str,
     line = answers.redact(json.dumps(entry, ensure_ascii=False), secrets)
     with _REQUEST_LOG_LOCK, open(path, "a", encoding="utf-8") as log:
         log.write(line + "\n")
-
-
-def _log_retry(call: _Call, error: BaseException, attempt: int, attempts: int, sleep: float) -> None:
-    """One INFO line per retry: which call, which attempt of how many, what failed, how long until the next."""
-    what = (
-        f"{error.code or type(error).__name__} (HTTP {error.status})"
-        if isinstance(error, ApiError)
-        else type(error).__name__
-    )
-    logger.info(
-        "%s%s: attempt %d/%d failed with %s; retrying in %.3f s",
-        call.action,
-        f" {call.cluster_id}" if call.cluster_id else "",
-        attempt,
-        attempts,
-        what,
-        sleep,
-    )
 
 
 __all__ = ["DEFAULT_TIMEOUT", "REQUEST_LOG_ENV", "RayClusterApi"]

@@ -3,25 +3,32 @@
 The dynamic provider (``resource.py``) calls these functions, so that the same steps can back a
 native provider later and can be tested without the Pulumi engine. Nothing here imports Pulumi.
 
-How long a create can take, at worst. Each API call retries for at most ``RetryPolicy.deadline`` (60 s). A
-create is: one name lookup, up to CREATE_ATTEMPTS CreateRayCluster calls (each ambiguous failure followed by a
-lookup and a pause of CREATE_RETRY_DELAY x attempt), then the wait for Running. All of that is owned by one
-budget, ``timeouts.create``: no attempt, pause or poll starts after it ran out, so a create ends within
-``timeouts.create`` plus the one call in flight when it ran out (at most 60 s). If the cluster did not become
-Running, deleting it has its own ``timeouts.delete``; a declared ``desiredState: Stopped`` then has
-``timeouts.update``. Worst case: create + 60 s + delete (failure), or create + 60 s + update (stop after start).
+How long a create can take, at worst. A create is: one name lookup, up to CREATE_ATTEMPTS CreateRayCluster calls
+(each ambiguous failure followed by a lookup and a pause of CREATE_RETRY_DELAY x attempt), then the wait for
+Running. All of that is owned by one budget, ``timeouts.create``: it is the operation's deadline for the client
+(``retry.operation_deadline``: a throttled call is retried until it, never given up earlier), and no attempt, pause
+or poll starts after it ran out, so a create ends within ``timeouts.create`` plus the one request in flight when it
+ran out. If the cluster did not become Running, deleting it has its own ``timeouts.delete``; a declared
+``desiredState: Stopped`` then has ``timeouts.update``. Worst case: create + delete (failure), or create + update
+(stop after start). An update's and a delete's calls are bounded by their own timeouts the same way.
+
+The name lookup reads the workspace's listing through ``namesakes.Namesakes``: the creates of one provider
+process share its sweeps, and each create still sees every cluster that existed when it asked.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from provider.client.api import RayClusterApi
+from provider.client.retry import operation_deadline
+from provider.core.namesakes import Namesakes
 from provider.core.plan import Plan, live_matches, plan_update
 from provider.core.runstate import StepKind, run_state_step
 from provider.core.waiter import Acceptor, Waiter, WaitFailed, WaitPolicy, WaitTimeout
@@ -72,6 +79,22 @@ TO_VANISH = Waiter("to be deleted", {GONE: Acceptor.SUCCESS})
 _HEADING_TO = {RUNNING: (STARTING, RUNNING), STOPPED: (STOPPING, STOPPED)}
 
 Progress = Callable[[str], None]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _within(seconds: Callable[..., float]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Run a step as one operation of ``seconds(*its arguments)``: its API calls retry throttling until then."""
+
+    def decorate(step: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(step)
+        def bounded(*args: P.args, **kwargs: P.kwargs) -> R:
+            with operation_deadline(seconds(*args, **kwargs)):
+                return step(*args, **kwargs)
+
+        return bounded
+
+    return decorate
 
 
 def _marked(inputs: RayClusterInputs, body: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +168,7 @@ class ClusterLifecycle:
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock  # compared with the service's createTime
+        self._names = Namesakes(api.list, self.get)  # one per process: every create of the deployment shares it
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -162,20 +186,23 @@ class ClusterLifecycle:
         if inputs.adopt_cluster_id:
             return self.adopt(inputs)
         deadline = self._clock() + inputs.timeouts.create  # the one budget of the create (module docstring)
-        self._refuse_existing_name(inputs)
-        cluster_id = self._create_once(inputs, deadline)
-        try:
-            cluster = self._wait(inputs, cluster_id, TO_START, max(deadline - self._clock(), 0.0))
-        except ClusterWaitError as exc:
-            raise self._failed_create(inputs, cluster_id, exc.reason) from None
-        return self._take_run_state_step(inputs, cluster_id, cluster)
+        with operation_deadline(inputs.timeouts.create):
+            with self._names.reserved(inputs.workspace_id, inputs.name):
+                self._refuse_existing_name(inputs)
+                cluster_id = self._create_once(inputs, deadline)
+            try:
+                cluster = self._wait(inputs, cluster_id, TO_START, max(deadline - self._clock(), 0.0))
+            except ClusterWaitError as exc:
+                raise self._failed_create(inputs, cluster_id, exc.reason) from None
+        with operation_deadline(inputs.timeouts.update):
+            return self._take_run_state_step(inputs, cluster_id, cluster)
 
     def _refuse_existing_name(self, inputs: RayClusterInputs) -> None:
         """Send no CreateRayCluster when the workspace already has a cluster of that name.
 
         CreateRayCluster is not idempotent and the service may not keep names unique. A namesake is most
         often this stack's own cluster, created by an ``up`` that was cut short before Pulumi recorded it
-        (Ctrl-C, a killed CI job): creating again would leave two. One ListRayCluster (every page) per create.
+        (Ctrl-C, a killed CI job): creating again would leave two. The listing is shared (``_namesakes``).
         """
         namesakes = self._namesakes(inputs)
         if not namesakes:
@@ -208,13 +235,14 @@ class ClusterLifecycle:
         body = _marked(inputs, inputs.api_body())
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
-                return self._api.create(inputs.workspace_id, body)
+                cluster_id = self._api.create(inputs.workspace_id, body)
+                return self._names.record(inputs.workspace_id, inputs.name, cluster_id, sent_at_ms)
             except AmbiguousCreateError as exc:
                 self._progress(f"{inputs.name}: CreateRayCluster may have been applied ({exc}); looking it up by name")
                 found = self._find_created(inputs, sent_at_ms)
                 if found:
                     self._progress(f"{inputs.name}: found {found}, created by the request whose answer was lost")
-                    return found
+                    return self._names.record(inputs.workspace_id, inputs.name, found, sent_at_ms)
                 pause = CREATE_RETRY_DELAY * attempt
                 if attempt == CREATE_ATTEMPTS or self._clock() + pause >= deadline:
                     raise
@@ -223,8 +251,8 @@ class ClusterLifecycle:
         raise AssertionError("unreachable")
 
     def _namesakes(self, inputs: RayClusterInputs) -> list[RayClusterSummary]:
-        """The workspace's clusters named like ``inputs`` (ListRayCluster, every page)."""
-        return [summary for summary in self._api.list(inputs.workspace_id) if summary.name == inputs.name]
+        """The workspace's clusters named like ``inputs``, from a listing begun after this call (``namesakes.py``)."""
+        return self._names.of(inputs.workspace_id, inputs.name)
 
     def _find_created(self, inputs: RayClusterInputs, sent_at_ms: int) -> str | None:
         candidates = [c for c in self._namesakes(inputs) if (c.create_time or 0) >= sent_at_ms - CLOCK_SKEW_MS]
@@ -274,6 +302,7 @@ class ClusterLifecycle:
 
     # -- update --------------------------------------------------------------------------------------
 
+    @_within(lambda self, cluster_id, inputs, previous, **_: inputs.timeouts.update)
     def update(
         self, cluster_id: str, inputs: RayClusterInputs, previous: RayClusterInputs | None, *, claim: bool = False
     ) -> UpdateOutcome:
@@ -345,6 +374,7 @@ class ClusterLifecycle:
 
     # -- delete --------------------------------------------------------------------------------------
 
+    @_within(lambda self, workspace_id, cluster_id, timeout, **_: timeout)
     def delete(
         self,
         workspace_id: str,
@@ -361,6 +391,7 @@ class ClusterLifecycle:
         """
         if owner and self._managed_by_another(workspace_id, cluster_id, owner, former):
             return
+        self._names.forget(workspace_id, cluster_id)
         try:
             self._api.delete(workspace_id, cluster_id)
         except NotFoundError:

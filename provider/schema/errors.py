@@ -22,6 +22,7 @@ a class that belongs to a higher layer is defined there (it needs that layer's t
     │   └── WaitFailed             the resource reached a failure state; ``message`` is the service's reason
     ├── ClusterOperationError      core/lifecycle.py: a create, update or delete step did not reach its goal
     │   └── ClusterWaitError       one of its waits ended in state Error or at its deadline
+    ├── RateLimitError             client/pacing.py: an API rate limit (emr:apiRateLimit) that cannot be read
     ├── PriceError                 core/pricing.py: a configured price or currency cannot be used; ``key`` names it
     ├── StackConfigError           stack/config.py: the stack config cannot become clusters (also a ValueError)
     ├── StackFileError             stack/files.py: Pulumi.yaml or a stack file is not a YAML map (also a ValueError)

@@ -17,6 +17,7 @@ from harness.emulator import Emulator
 from harness.waiting import wait_for
 from provider.client.api import RayClusterApi
 from provider.client.credentials import ClientSettings, Credentials, StaticCredentials
+from provider.client.pacing import UNPACED
 from provider.client.retry import RetryPolicy
 from provider.schema.errors import (
     AmbiguousCreateError,
@@ -63,6 +64,21 @@ def retry_sleeps(caplog: pytest.LogCaptureFixture) -> list[float]:
     """The sleeps the client announced before each retry (logged by provider.api before the sleep starts)."""
     records = [r for r in caplog.records if r.name == "provider.api" and "retrying in" in r.getMessage()]
     return [float(r.args[-1]) for r in records]  # type: ignore[index]
+
+
+class FakeClock:
+    """Monotonic time that moves only when the client sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
 
 
 def fault(action: str, kind: str, count: int | None = None, **extra: object) -> dict:
@@ -191,12 +207,19 @@ def test_persistent_5xx_gives_server_error_after_all_attempts(api: RayClusterApi
     assert len(emulator.journal("GetRayCluster")) == FAST.max_attempts
 
 
-def test_persistent_throttling_gives_throttled_error(api: RayClusterApi, emulator: Emulator) -> None:
+def test_persistent_throttling_gives_throttled_error_at_the_deadline(emulator: Emulator) -> None:
+    # Throttling is retried until the call's deadline, not max_attempts times: a clock that moves only when the
+    # client sleeps shows it without waiting (tests/client/test_client_throttling.py has the rest).
+    clock = FakeClock()
     emulator.set_faults([fault("*", "Throttling.User")])
-    with pytest.raises(ThrottledError) as info:
+    with (
+        make_api(emulator, clock=clock.monotonic, sleep=clock.sleep, pacer=UNPACED) as api,
+        pytest.raises(ThrottledError) as info,
+    ):
         api.delete(WS, "ray-x")
     assert info.value.code == "Throttling.User" and info.value.status == 400
-    assert len(emulator.journal("DeleteRayCluster")) == FAST.max_attempts
+    assert len(emulator.journal("DeleteRayCluster")) > FAST.max_attempts
+    assert FAST.deadline - FAST.cap <= clock.slept <= FAST.deadline
 
 
 def test_persistent_drop_gives_transport_error(api: RayClusterApi, emulator: Emulator) -> None:

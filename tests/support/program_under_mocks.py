@@ -64,7 +64,7 @@ def fake_outputs(name: str) -> dict[str, Any]:
         "submitToken": f"submit-{name}",
         "createTime": 1735870116167,
         "modifiedTime": 1735870116167,
-        "instances": [],
+        "nodes": {"Running": 2},
     }
 
 
