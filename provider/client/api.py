@@ -59,7 +59,7 @@ from provider.schema.models import ClusterIdResponse, RayClusterDetail, RayClust
 logger = logging.getLogger("provider.api")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-USER_AGENT = "ray-clusters/0.1 (python-httpx)"
+USER_AGENT = "ray-clusters/0.2 (python-httpx)"
 _JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 #: The shortest timeout of one attempt, however close the deadline: enough for a request on a normal network.
 MIN_ATTEMPT_SECONDS = 5.0
@@ -287,27 +287,33 @@ class RayClusterApi:
             status = response.status_code
         finally:
             if self._request_log is not None:
-                _log_request(self._request_log, call, status, self._secrets())
+                _log_request(self._request_log, call, status, _secret_values(self._credentials))
         where, took = f" {call.cluster_id}" if call.cluster_id else "", (time.monotonic() - sent) * 1000
         logger.debug("%s%s -> HTTP %d in %.0f ms", call.action, where, response.status_code, took)
-        return answers.decode(call.context, response, self._secrets())
-
-    def _secrets(self) -> tuple[str, ...]:
-        """The current secret values, to redact from server text (none when credentials cannot be read)."""
-        try:
-            creds = self._credentials.get()
-        except Exception:  # no credentials means nothing to redact
-            return ()
-        return tuple(secret for secret in (creds.access_key_secret, creds.security_token) if secret)
+        return answers.decode(call.context, response, _secret_values(self._credentials))
 
     def _on_retry(self, call: _Call, error: BaseException, attempt: int, sleep: float) -> None:
         """Log the retry; a throttle with the server's hint holds back this action on every thread too."""
         if isinstance(error, ThrottledError) and error.retry_after is not None and error.status is not None:
             self._pacer.pause(call.action, error.retry_after)
-        what = f"{error.code or type(error).__name__} (HTTP {error.status})" if isinstance(error, ApiError) else None
-        where = f" {call.cluster_id}" if call.cluster_id else ""
-        message = "%s%s: attempt %d failed with %s; retrying in %.3f s"
-        logger.info(message, call.action, where, attempt, what or type(error).__name__, sleep)
+        _log_retry(call, error, attempt, sleep)
+
+
+def _log_retry(call: _Call, error: BaseException, attempt: int, sleep: float) -> None:
+    """One INFO line per retry: which call, which attempt, what failed, how long until the next."""
+    what = f"{error.code or type(error).__name__} (HTTP {error.status})" if isinstance(error, ApiError) else None
+    where = f" {call.cluster_id}" if call.cluster_id else ""
+    message = "%s%s: attempt %d failed with %s; retrying in %.3f s"
+    logger.info(message, call.action, where, attempt, what or type(error).__name__, sleep)
+
+
+def _secret_values(credentials: CredentialsSource) -> tuple[str, ...]:
+    """The current secret values, to redact from server text (none when credentials cannot be read)."""
+    try:
+        creds = credentials.get()
+    except Exception:  # no credentials means nothing to redact
+        return ()
+    return tuple(secret for secret in (creds.access_key_secret, creds.security_token) if secret)
 
 
 def _clipped(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:

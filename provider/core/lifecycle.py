@@ -151,8 +151,11 @@ class UpdateOutcome:
     plan: Plan
 
 
-class ClusterLifecycle:
-    """Creates, adopts, converges and deletes clusters through the API, waiting for each step to settle."""
+class ClusterSteps:
+    """The steps the operations are made of: read a cluster, look a name up, wait for a state, start, stop, restart.
+
+    ``ClusterLifecycle`` builds the operations on them; apart, each class stays small enough to read whole.
+    """
 
     def __init__(
         self,
@@ -170,8 +173,6 @@ class ClusterLifecycle:
         self._wall_clock = wall_clock  # compared with the service's createTime
         self._names = Namesakes(api.list, self.get)  # one per process: every create of the deployment shares it
 
-    # -- reading -------------------------------------------------------------------------------------
-
     def get(self, workspace_id: str, cluster_id: str) -> RayClusterDetail | None:
         """The live cluster, or None when the service says it does not exist."""
         try:
@@ -179,7 +180,112 @@ class ClusterLifecycle:
         except NotFoundError:
             return None
 
-    # -- create --------------------------------------------------------------------------------------
+    def _namesakes(self, inputs: RayClusterInputs) -> list[RayClusterSummary]:
+        """The workspace's clusters named like ``inputs``, from a listing begun after this call (``namesakes.py``)."""
+        return self._names.of(inputs.workspace_id, inputs.name)
+
+    def _find_created(self, inputs: RayClusterInputs, sent_at_ms: int) -> str | None:
+        candidates = [c for c in self._namesakes(inputs) if (c.create_time or 0) >= sent_at_ms - CLOCK_SKEW_MS]
+        if len(candidates) > 1:
+            ids = ", ".join(sorted(c.cluster_id or "?" for c in candidates))
+            raise ClusterOperationError(
+                f"{inputs.name}: several clusters named {inputs.name!r} were created just now ({ids}); "
+                "delete the extra ones, then adopt the one to keep with adoptClusterId."
+            )
+        return candidates[0].cluster_id if candidates else None
+
+    def _managed_by_another(self, workspace_id: str, cluster_id: str, owner: str, former: Sequence[str]) -> bool:
+        live = self.get(workspace_id, cluster_id)
+        mark = owner_of(live.description) if live is not None else None
+        if mark is None or mark == owner or mark in former:
+            return False
+        other = resource_of(mark) if stack_of(mark) == stack_of(owner) else mark
+        self._progress(
+            f"{resource_of(owner)} ({cluster_id}): not deleted: the cluster is now managed by {other} (adopted); "
+            "Pulumi forgets it here"
+        )
+        return True
+
+    def _take_run_state_step(
+        self, inputs: RayClusterInputs, cluster_id: str, live: RayClusterDetail
+    ) -> RayClusterDetail:
+        """Do what the one run-state rule says (``runstate.run_state_step``: the preview announced the same)."""
+        step = run_state_step(inputs, live)
+        if step is None:
+            return live
+        if step.kind is StepKind.RESTART:
+            return self.restart(inputs, cluster_id)
+        if step.kind is StepKind.FINISH_RESTART:
+            self._progress(f"{inputs.name} ({cluster_id}): finishing a restart for pending changes that was cut short")
+        return self._switch(inputs, cluster_id, step.target)
+
+    def restart(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
+        """Stop then start, so that a stored but pending configuration takes effect."""
+        self._progress(f"{inputs.name} ({cluster_id}): restarting to apply pending changes")
+        self._switch(inputs, cluster_id, STOPPED)
+        return self._switch(inputs, cluster_id, RUNNING)
+
+    def _switch(self, inputs: RayClusterInputs, cluster_id: str, target: ClusterState) -> RayClusterDetail:
+        """StartRayCluster or StopRayCluster, then wait for ``target``.
+
+        A refusal (e.g. InvalidState) is not an error when the cluster is already going where we want: a
+        retried request whose first answer was lost, or a change made meanwhile by someone else. A refusal
+        for who we are (auth) or of a cluster that is gone is the Start/Stop's own error, raised as it is.
+        """
+        try:
+            if target == STOPPED:
+                self._api.stop(inputs.workspace_id, cluster_id)
+            else:
+                self._api.start(inputs.workspace_id, cluster_id, client_token=uuid.uuid4().hex)
+        except (AuthError, NotFoundError):
+            raise
+        except ApiError:
+            live = self.get(inputs.workspace_id, cluster_id)
+            if live is None or live.state not in _HEADING_TO[target]:
+                raise
+        return self._wait(inputs, cluster_id, TO_REACH[target], inputs.timeouts.update)
+
+    def _wait_settled(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
+        return self._wait(inputs, cluster_id, TO_SETTLE, inputs.timeouts.update)
+
+    def _polling(self, timeout: float) -> dict[str, Any]:
+        """How every wait polls: its policy and clock, where progress goes, and the API outages it outlasts."""
+        return {
+            "policy": WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
+            "progress": self._progress,
+            "clock": self._clock,
+            "sleep": self._sleep,
+            "transient": _API_OUTAGE,
+        }
+
+    def _require(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
+        cluster = self.get(inputs.workspace_id, cluster_id)
+        if cluster is None:
+            raise ClusterOperationError(
+                f"{inputs.name}: cluster {cluster_id} no longer exists. Run `pulumi refresh` (or "
+                "`pulumi up --refresh`) so that Pulumi forgets it and creates it again."
+            )
+        return cluster
+
+    def _wait(self, inputs: RayClusterInputs, cluster_id: str, waiter: Waiter, timeout: float) -> RayClusterDetail:
+        """Poll until ``waiter`` accepts the cluster's state; Error or the deadline end it with ClusterWaitError."""
+        try:
+            return waiter.wait(
+                lambda: self._require(inputs, cluster_id),
+                watch=lambda cluster: cluster.state,
+                failure_reason=lambda cluster: cluster.message or "the service gave no message",
+                describe=lambda cluster: f"{inputs.name} ({cluster_id}) {cluster.state}, waiting {waiter.goal}",
+                **self._polling(timeout),
+            )
+        except WaitFailed as exc:
+            text = f"{inputs.name} ({cluster_id}) went to state Error while waiting {waiter.goal}: {exc.message}"
+            raise ClusterWaitError(text, exc) from None
+        except WaitTimeout as exc:
+            raise ClusterWaitError(f"{inputs.name} ({cluster_id}) waiting {waiter.goal} {exc}", exc) from None
+
+
+class ClusterLifecycle(ClusterSteps):
+    """Creates, adopts, converges and deletes clusters through the API, waiting for each step to settle."""
 
     def create(self, inputs: RayClusterInputs) -> RayClusterDetail:
         """Create the cluster (or adopt ``adoptClusterId``), wait until Running, then apply the run state."""
@@ -250,20 +356,6 @@ class ClusterLifecycle:
                 self._sleep(pause)
         raise AssertionError("unreachable")
 
-    def _namesakes(self, inputs: RayClusterInputs) -> list[RayClusterSummary]:
-        """The workspace's clusters named like ``inputs``, from a listing begun after this call (``namesakes.py``)."""
-        return self._names.of(inputs.workspace_id, inputs.name)
-
-    def _find_created(self, inputs: RayClusterInputs, sent_at_ms: int) -> str | None:
-        candidates = [c for c in self._namesakes(inputs) if (c.create_time or 0) >= sent_at_ms - CLOCK_SKEW_MS]
-        if len(candidates) > 1:
-            ids = ", ".join(sorted(c.cluster_id or "?" for c in candidates))
-            raise ClusterOperationError(
-                f"{inputs.name}: several clusters named {inputs.name!r} were created just now ({ids}); "
-                "delete the extra ones, then adopt the one to keep with adoptClusterId."
-            )
-        return candidates[0].cluster_id if candidates else None
-
     def _failed_create(self, inputs: RayClusterInputs, cluster_id: str, exc: Exception) -> Exception:
         reason = str(exc)
         if inputs.keep_failed_cluster:
@@ -300,9 +392,6 @@ class ClusterLifecycle:
             self._progress(f"{inputs.name} ({cluster_id}): ownership moves from {was} to {inputs.owner}")
         return self.update(cluster_id, inputs, previous=None, claim=claim).cluster
 
-    # -- update --------------------------------------------------------------------------------------
-
-    @_within(lambda self, cluster_id, inputs, previous, **_: inputs.timeouts.update)
     def update(
         self, cluster_id: str, inputs: RayClusterInputs, previous: RayClusterInputs | None, *, claim: bool = False
     ) -> UpdateOutcome:
@@ -330,51 +419,6 @@ class ClusterLifecycle:
             )
         return UpdateOutcome(self._take_run_state_step(inputs, cluster_id, live), plan)
 
-    def _take_run_state_step(
-        self, inputs: RayClusterInputs, cluster_id: str, live: RayClusterDetail
-    ) -> RayClusterDetail:
-        """Do what the one run-state rule says (``runstate.run_state_step``: the preview announced the same)."""
-        step = run_state_step(inputs, live)
-        if step is None:
-            return live
-        if step.kind is StepKind.RESTART:
-            return self.restart(inputs, cluster_id)
-        if step.kind is StepKind.FINISH_RESTART:
-            self._progress(f"{inputs.name} ({cluster_id}): finishing a restart for pending changes that was cut short")
-        return self._switch(inputs, cluster_id, step.target)
-
-    def restart(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
-        """Stop then start, so that a stored but pending configuration takes effect."""
-        self._progress(f"{inputs.name} ({cluster_id}): restarting to apply pending changes")
-        self._switch(inputs, cluster_id, STOPPED)
-        return self._switch(inputs, cluster_id, RUNNING)
-
-    def _switch(self, inputs: RayClusterInputs, cluster_id: str, target: ClusterState) -> RayClusterDetail:
-        """StartRayCluster or StopRayCluster, then wait for ``target``.
-
-        A refusal (e.g. InvalidState) is not an error when the cluster is already going where we want: a
-        retried request whose first answer was lost, or a change made meanwhile by someone else. A refusal
-        for who we are (auth) or of a cluster that is gone is the Start/Stop's own error, raised as it is.
-        """
-        try:
-            if target == STOPPED:
-                self._api.stop(inputs.workspace_id, cluster_id)
-            else:
-                self._api.start(inputs.workspace_id, cluster_id, client_token=uuid.uuid4().hex)
-        except (AuthError, NotFoundError):
-            raise
-        except ApiError:
-            live = self.get(inputs.workspace_id, cluster_id)
-            if live is None or live.state not in _HEADING_TO[target]:
-                raise
-        return self._wait(inputs, cluster_id, TO_REACH[target], inputs.timeouts.update)
-
-    def _wait_settled(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
-        return self._wait(inputs, cluster_id, TO_SETTLE, inputs.timeouts.update)
-
-    # -- delete --------------------------------------------------------------------------------------
-
-    @_within(lambda self, workspace_id, cluster_id, timeout, **_: timeout)
     def delete(
         self,
         workspace_id: str,
@@ -403,52 +447,3 @@ class ClusterLifecycle:
             describe=lambda cluster: f"{cluster_id} {cluster.state if cluster else GONE}",
             **self._polling(timeout),
         )
-
-    def _managed_by_another(self, workspace_id: str, cluster_id: str, owner: str, former: Sequence[str]) -> bool:
-        live = self.get(workspace_id, cluster_id)
-        mark = owner_of(live.description) if live is not None else None
-        if mark is None or mark == owner or mark in former:
-            return False
-        other = resource_of(mark) if stack_of(mark) == stack_of(owner) else mark
-        self._progress(
-            f"{resource_of(owner)} ({cluster_id}): not deleted: the cluster is now managed by {other} (adopted); "
-            "Pulumi forgets it here"
-        )
-        return True
-
-    # -- helpers -------------------------------------------------------------------------------------
-
-    def _polling(self, timeout: float) -> dict[str, Any]:
-        """How every wait polls: its policy and clock, where progress goes, and the API outages it outlasts."""
-        return {
-            "policy": WaitPolicy(timeout=timeout, min_delay=POLL_MIN_DELAY),
-            "progress": self._progress,
-            "clock": self._clock,
-            "sleep": self._sleep,
-            "transient": _API_OUTAGE,
-        }
-
-    def _require(self, inputs: RayClusterInputs, cluster_id: str) -> RayClusterDetail:
-        cluster = self.get(inputs.workspace_id, cluster_id)
-        if cluster is None:
-            raise ClusterOperationError(
-                f"{inputs.name}: cluster {cluster_id} no longer exists. Run `pulumi refresh` (or "
-                "`pulumi up --refresh`) so that Pulumi forgets it and creates it again."
-            )
-        return cluster
-
-    def _wait(self, inputs: RayClusterInputs, cluster_id: str, waiter: Waiter, timeout: float) -> RayClusterDetail:
-        """Poll until ``waiter`` accepts the cluster's state; Error or the deadline end it with ClusterWaitError."""
-        try:
-            return waiter.wait(
-                lambda: self._require(inputs, cluster_id),
-                watch=lambda cluster: cluster.state,
-                failure_reason=lambda cluster: cluster.message or "the service gave no message",
-                describe=lambda cluster: f"{inputs.name} ({cluster_id}) {cluster.state}, waiting {waiter.goal}",
-                **self._polling(timeout),
-            )
-        except WaitFailed as exc:
-            text = f"{inputs.name} ({cluster_id}) went to state Error while waiting {waiter.goal}: {exc.message}"
-            raise ClusterWaitError(text, exc) from None
-        except WaitTimeout as exc:
-            raise ClusterWaitError(f"{inputs.name} ({cluster_id}) waiting {waiter.goal} {exc}", exc) from None
