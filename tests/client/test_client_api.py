@@ -293,17 +293,20 @@ def test_retry_after_longer_than_the_deadline_gives_up_at_once(
 
 
 def test_deadline_bounds_the_whole_call(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+    # A clock that moves only when the client sleeps: the bound holds whatever the machine's load (no wall time).
     policy = RetryPolicy(max_attempts=1000, initial=0.05, cap=0.1, deadline=0.6)
+    clock = FakeClock()
     emulator.set_faults([fault("GetRayCluster", "ServiceUnavailable")])
     caplog.set_level(logging.INFO, logger="provider.api")
-    with make_api(emulator, retry=policy) as api, pytest.raises(ServerError):
+    api_under_test = make_api(emulator, retry=policy, clock=clock.monotonic, sleep=clock.sleep, pacer=UNPACED)
+    with api_under_test as api, pytest.raises(ServerError):
         api.get(WS, "ray-x")
     sleeps = retry_sleeps(caplog)
     attempts = len(emulator.journal("GetRayCluster"))
     assert attempts == len(sleeps) + 1 and 1 < attempts < 1000  # it stopped retrying long before max_attempts
     # No retry starts unless its sleep ends before the deadline, so the sleeps alone never add up to it
     # (without the deadline, ~1000 sleeps of up to 0.1 s would be ~50 s); the time the attempts take counts too.
-    assert sum(sleeps) < policy.deadline
+    assert sum(sleeps) < policy.deadline and clock.slept == pytest.approx(sum(sleeps))
 
 
 def test_read_timeout_is_retried_for_get(emulator: Emulator) -> None:
