@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import ROOT, WORKSPACE, Engine, Row, cluster_inputs, provider_config, row
-from bench.run import RESULTS, machine, markdown
+from bench.run import markdown, write_section
 
 NAME = "scale"
 BEFORE = "c725bc6"  # main just before this branch (issue 18 items 1-3 and 6) was merged into it
@@ -245,14 +245,6 @@ def run(quick: bool = False, before: str = BEFORE) -> list[Row]:
     return _rows(after_figures, before_figures, before, sizes, previews)
 
 
-def write_section(rows: list[Row], command: str) -> None:
-    """Replace this benchmark's section of bench/RESULTS.md (appended when absent)."""
-    text = RESULTS.read_text() if RESULTS.exists() else ""
-    kept = text.split(f"\n{SECTION}\n", 1)[0].rstrip("\n")
-    section = f"{SECTION}\n\n`{command}` (bench/bench_scale.py)\n\n{machine()}\n\n{markdown(rows)}\n"
-    RESULTS.write_text(f"{kept}\n\n{section}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_scale", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 and 50 only, a preview of 100")
@@ -263,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(rows))
     if args.write:
         flags = " --quick" if args.quick else ""
-        write_section(rows, f".venv/bin/python -m bench.bench_scale{flags} --before {args.before} --write")
+        command = f".venv/bin/python -m bench.bench_scale{flags} --before {args.before} --write"
+        write_section(SECTION, "bench/bench_scale.py", rows, command)
     return 0
 
 

@@ -121,6 +121,18 @@ def _own_sections(path: Path) -> str:
     return "" if at < 0 else text[at:]
 
 
+def write_section(title: str, source: str, rows: list[Row], command: str) -> None:
+    """Replace the section ``title`` (a `## ` heading) of RESULTS in place, or append it; other sections stay."""
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    section = f"{title}\n\n`{command}` ({source})\n\n{machine()}\n\n{markdown(rows)}\n"
+    head, found, rest = text.partition(f"\n{title}\n")
+    if not found:
+        RESULTS.write_text(f"{text.rstrip()}\n\n{section}")
+        return
+    at = rest.find("\n## ")
+    RESULTS.write_text(f"{head.rstrip()}\n\n{section}{'' if at < 0 else rest[at:]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples, skip 128 clusters and the 10 s wait")

@@ -190,6 +190,9 @@ class RayClusterProvider(ResourceProvider):
         shared_pacer().configure(limits_from(req.config.get(RATE_LIMIT_KEY)))
 
     def _lifecycle(self) -> ClusterLifecycle:
+        built: ClusterLifecycle | None = self.__dict__.get("_cached_lifecycle")
+        if built is not None:  # every call after the first: no lock for 64 threads to queue on
+            return built
         lock = self.__dict__.setdefault("_lock", threading.Lock())
         with lock:
             lifecycle: ClusterLifecycle | None = self.__dict__.get("_cached_lifecycle")

@@ -290,7 +290,7 @@ class RayClusterApi:
                 _log_request(self._request_log, call, status, _secret_values(self._credentials))
         where, took = f" {call.cluster_id}" if call.cluster_id else "", (time.monotonic() - sent) * 1000
         logger.debug("%s%s -> HTTP %d in %.0f ms", call.action, where, response.status_code, took)
-        return answers.decode(call.context, response, _secret_values(self._credentials))
+        return answers.decode(call.context, response, _SecretValues(self._credentials))
 
     def _on_retry(self, call: _Call, error: BaseException, attempt: int, sleep: float) -> None:
         """Log the retry; a throttle with the server's hint holds back this action on every thread too."""
@@ -305,6 +305,17 @@ def _log_retry(call: _Call, error: BaseException, attempt: int, sleep: float) ->
     where = f" {call.cluster_id}" if call.cluster_id else ""
     message = "%s%s: attempt %d failed with %s; retrying in %.3f s"
     logger.info(message, call.action, where, attempt, what or type(error).__name__, sleep)
+
+
+class _SecretValues:
+    """The current secret values, read only when a text is redacted: a successful answer needs none, and asking
+    the default credentials chain on every answer would cost as much again as the signer's own ask."""
+
+    def __init__(self, credentials: CredentialsSource) -> None:
+        self._credentials = credentials
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_secret_values(self._credentials))
 
 
 def _secret_values(credentials: CredentialsSource) -> tuple[str, ...]:

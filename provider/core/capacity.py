@@ -14,6 +14,7 @@ Pure: works on API-shaped dicts (``headSpec``, ``workerSpec``), declared or live
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -122,8 +123,9 @@ class _Node:
                 return self.cu * share
         return self.cu
 
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (a frozen value: the cache keeps a few small nodes alive)
     def times(self, replicas: int, most: int) -> Capacity:
-        """``replicas`` of this node (``most`` at the autoscaling maximum)."""
+        """``replicas`` of this node (``most`` at the autoscaling maximum); remembered, as every Diff asks twice."""
         gpus = replicas if self.gpu else 0
         return Capacity(
             self.cu * replicas,

@@ -15,11 +15,11 @@ does. The order of the questions:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from provider.core.capacity import Capacity, capacity_line, capacity_of
-from provider.core.plan import FieldChange, Plan, plan_update, same_declaration, undeclared
+from provider.core.plan import FieldChange, plan_update, same_declaration, undeclared
 from provider.core.pricing import Price, cost_line
 from provider.core.record import Action, PlanRecord
 from provider.core.runstate import RunStateStep, run_state_notes, run_state_step
@@ -93,7 +93,7 @@ def decide_create(props: Mapping[str, Any], declared: RayClusterInputs | None, p
     ``declared`` is None while some inputs are known only after apply: the size is then unknown.
     """
     after = capacity_of(declared.api_body()) if declared is not None else None
-    return _finished(_decision(label(props, "new"), props.get("name"), None, "create", after=after), price)
+    return _Draft(label(props, "new"), props.get("name"), None, "create", after=after).finished(price)
 
 
 def decide(
@@ -111,7 +111,7 @@ def decide(
     ``read_live(workspace_id)`` is called at most once, and only when the answer depends on the live cluster.
     ``price`` (per CU-hour) adds the cost to the capacity line and the record; None shows CU only.
     """
-    return _finished(_decide(cluster_id, olds, news, is_unknown, read_live, explain), price)
+    return _decide(cluster_id, olds, news, is_unknown, read_live, explain).finished(price)
 
 
 def _decide(
@@ -121,7 +121,7 @@ def _decide(
     is_unknown: Callable[[Any], bool],
     read_live: Callable[[str], RayClusterDetail | None],
     explain: bool,
-) -> Decision:
+) -> _Draft:
     old_inputs, new_inputs = input_props(olds), input_props(news)
     here = label(new_inputs, cluster_id)
     replaces = replaced_keys(cluster_id, old_inputs, new_inputs, is_unknown)
@@ -132,19 +132,20 @@ def _decide(
         unknown = sorted(k for k, v in new_inputs.items() if _contains(v, is_unknown))
         line = f"{here}: {', '.join(unknown)} known only after apply"
         action: Action = "replace" if replaces else "update"
-        return _decision(here, new_inputs.get("name"), cluster_id, action, replaces, lines=[line])
+        return _Draft(here, new_inputs.get("name"), cluster_id, action, tuple(replaces), lines=(line,))
     if replaces:
         last = previous_inputs(olds)  # no API call here: the cluster being replaced as last declared
         before = capacity_of(last.api_body()) if last is not None else None
         line = f"{here}: {', '.join(replaces)} changed: the cluster will be replaced"
         after = capacity_of(declared.api_body())
-        return _decision(here, declared.name, cluster_id, "replace", replaces, lines=[line], before=before, after=after)
+        return _Draft(here, declared.name, cluster_id, "replace", tuple(replaces), lines=(line,), before=before,
+                      after=after)  # fmt: skip
     live = read_live(declared.workspace_id)
     if live is None:
         line = f"{here}: the cluster no longer exists (deleted outside Pulumi); it will be created again"
         after = capacity_of(declared.api_body())
-        decision = _decision(here, declared.name, cluster_id, "replace", ["clusterId"], lines=[line], after=after)
-        return replace(decision, delete_before_replace=True)
+        return _Draft(here, declared.name, cluster_id, "replace", ("clusterId",), lines=(line,), after=after,
+                      delete_before_replace=True)  # fmt: skip
     # The common case (no code change) needs no second validation.
     previous = declared if old_inputs == new_inputs else previous_inputs(olds)
     return _decide_update(here, cluster_id, declared, previous, live, explain)
@@ -157,7 +158,7 @@ def _decide_update(
     previous: RayClusterInputs | None,
     live: RayClusterDetail,
     explain: bool,
-) -> Decision:
+) -> _Draft:
     live_body = live.to_api_dict()
     plan = plan_update(declared, live_body, previous)
     step = run_state_step(declared, live)
@@ -176,37 +177,47 @@ def _decide_update(
     # that the option reaches the outputs; so are inputs the live cluster already matches.
     inputs_changed = previous is None or not same_declaration(previous, declared)
     action: Action = "update" if (not plan.empty or step is not None or inputs_changed) else "none"
-    before, after = capacity_of(live_body), capacity_of(plan.after)
-    return _decision(here, declared.name, cluster_id, action, (), plan, step, lines, before, after)
+    before = capacity_of(live_body)
+    after = before if plan.after == live_body else capacity_of(plan.after)  # the common case: nothing to lay over
+    return _Draft(here, declared.name, cluster_id, action, (), plan.changes, step, tuple(lines), before, after)
 
 
-def _decision(
-    here: str,
-    name: Any,
-    cluster_id: str | None,
-    action: Action,
-    replaces: Sequence[str] = (),
-    plan: Plan | None = None,
-    step: RunStateStep | None = None,
-    lines: Sequence[str] = (),
-    before: Capacity | None = None,
-    after: Capacity | None = None,
-) -> Decision:
-    """A Decision and its plan record, before its capacity line (``_finished``)."""
-    changes = plan.changes if plan is not None else ()
-    record = PlanRecord.of(name, cluster_id, action, changes, before, after)
-    return Decision(here, action, tuple(replaces), changes, step, tuple(lines), before, after, record)
+@dataclass(frozen=True)
+class _Draft:
+    """A decision before its price is known: ``finished`` adds the capacity line and builds the record, once."""
 
+    here: str
+    name: Any
+    cluster_id: str | None
+    action: Action
+    replaces: tuple[str, ...] = ()
+    changes: tuple[FieldChange, ...] = ()
+    step: RunStateStep | None = None
+    lines: tuple[str, ...] = ()
+    before: Capacity | None = None
+    after: Capacity | None = None
+    delete_before_replace: bool = False
 
-def _finished(decision: Decision, price: Price | None) -> Decision:
-    """Anything that changes ends with its capacity line (and its cost, when a price is known)."""
-    record = replace(decision.record, price=price)
-    if decision.action == "none":
-        return replace(decision, record=record)
-    text = capacity_line(decision.before, decision.after)
-    money = cost_line(decision.before, decision.after, price)
-    line = f"{decision.label}: {text}; {money}" if money else f"{decision.label}: {text}"
-    return replace(decision, lines=(*decision.lines, line), record=record)
+    def finished(self, price: Price | None) -> Decision:
+        """Anything that changes ends with its capacity line (and its cost, when a price is known)."""
+        lines = self.lines
+        if self.action != "none":
+            text = capacity_line(self.before, self.after)
+            money = cost_line(self.before, self.after, price)
+            lines = (*lines, f"{self.here}: {text}; {money}" if money else f"{self.here}: {text}")
+        record = PlanRecord.of(self.name, self.cluster_id, self.action, self.changes, self.before, self.after, price)
+        return Decision(
+            self.here,
+            self.action,
+            self.replaces,
+            self.changes,
+            self.step,
+            lines,
+            self.before,
+            self.after,
+            record,
+            self.delete_before_replace,
+        )
 
 
 def replaced_keys(

@@ -552,7 +552,7 @@ def _compare(
     """
     body = declared.api_body()
     want = _View(body)
-    before = _View(previous.api_body()) if previous is not None else None
+    before = want if previous is declared else _View(previous.api_body()) if previous is not None else None
     groups = _live_groups(live)
     cmp = _Comparison(body, want, before, live, groups, _autoscaling(want, live), trust_unreported, [], [])
     found: list[tuple[Key, Any, Any]] = []  # (key, live, declared)
@@ -654,6 +654,8 @@ def same_declaration(a: RayClusterInputs, b: RayClusterInputs) -> bool:
     The same normalized view the plan compares with live: groups by name, volumes as a set, numbers and units
     by value, extraParam by meaning. Provider options (timeouts, run state...) compare as validated values.
     """
+    if a is b or a == b:  # the common case, a Diff with no code change: no need to normalize
+        return True
     return _View(a.api_body()).identity() == _View(b.api_body()).identity() and a.options() == b.options()
 
 

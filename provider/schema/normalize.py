@@ -13,6 +13,7 @@ value, such as a cluster's size, then says "unknown" rather than guess).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -31,6 +32,24 @@ _BOOL_WORDS = {"true": True, "false": False}
 _SECONDS_HINT = "must be a number of seconds like 1800"
 
 T = TypeVar("T")
+#: Distinct values remembered per normalizer: a stack's sizes and texts, many times over.
+_REMEMBERED = 1024
+
+
+def remembered(normalizer: Callable[[Any], T]) -> Callable[[Any], T]:
+    """``normalizer`` with its answers kept per value (and type: 2, 2.0 and "2" apart), for pure functions of a
+    scalar that every Diff calls dozens of times on the same few values. An unhashable value is simply computed;
+    a refused one raises every time (errors are not kept)."""
+    kept = functools.lru_cache(maxsize=_REMEMBERED, typed=True)(normalizer)
+
+    @functools.wraps(normalizer)
+    def call(value: Any) -> T:
+        try:
+            return kept(value)
+        except TypeError:  # unhashable (a list or a mapping where a scalar was expected)
+            return normalizer(value)
+
+    return call
 
 
 # -- numbers ------------------------------------------------------------------------------------------------
@@ -78,6 +97,7 @@ def number_text(value: Any) -> Any:
 # -- declared inputs: strict --------------------------------------------------------------------------------
 
 
+@remembered
 def cpu_cores(value: Any) -> Decimal:
     """CPU cores as a number in its plain form: 2, 2.0, "2" -> Decimal("2"); "0.50" -> Decimal("0.5")."""
     number = to_decimal(value)
@@ -88,11 +108,13 @@ def cpu_cores(value: Any) -> Decimal:
     return Decimal(plain_decimal(number))
 
 
+@remembered
 def normalize_cpu(value: Any) -> str:
     """CPU cores as the API's string: 2, 2.0, "2" -> "2"; "0.5" -> "0.5"."""
     return plain_decimal(cpu_cores(value))
 
 
+@remembered
 def memory_gib(value: Any) -> int:
     """Memory in whole GiB: "8Gi", "8192Mi", 8, "8" -> 8; refuses anything not whole GiB."""
     if isinstance(value, bool):
@@ -111,6 +133,7 @@ def memory_gib(value: Any) -> int:
     return int(gib)
 
 
+@remembered
 def normalize_memory(value: Any) -> str:
     """Memory as the API's "<n>Gi": "8Gi", "8192Mi", 8, "8" -> "8Gi"; refuses anything not whole GiB."""
     return f"{memory_gib(value)}Gi"
@@ -201,6 +224,7 @@ def parse_json(value: Any) -> Any:
     return value
 
 
+@remembered
 def canonical_json(value: Any) -> Any:
     """extraParam by meaning: JSON text with sorted keys, integral floats as ints; invalid JSON unchanged.
 

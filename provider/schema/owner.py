@@ -13,7 +13,7 @@ import re
 
 _MARK = re.compile(r" ?\[owner ([^\[\]]+)\]$")
 # What the previous versions wrote: "<description> (Pulumi <project>/<stack>)" or "Managed by Pulumi <p>/<s>".
-_STACK_MARK = re.compile(r"(?:\(Pulumi [^\s/()]+/[^\s()]+\)|^Managed by Pulumi [^\s/]+/\S+)$")
+_STACK_MARK = re.compile(r"(?:\(Pulumi (?P<marked>[^\s/()]+/[^\s()]+)\)|^Managed by Pulumi (?P<managed>[^\s/]+/\S+))$")
 
 
 def owner_of(description: str | None) -> str | None:
@@ -41,7 +41,19 @@ def is_pulumi_managed(description: str | None) -> bool:
 
 def without_stack_mark(description: str | None) -> str:
     """The user's part of a description the program marked: ``"X (Pulumi p/s)"`` -> ``"X"``, the bare mark -> ``""``."""
-    return _STACK_MARK.sub("", without_mark(description) or "").strip()
+    return split_stack_mark(description)[0].strip()
+
+
+def split_stack_mark(description: str | None) -> tuple[str, str | None]:
+    """(the user's part exactly as the program was given it, the ``project/stack`` of the stack mark or None).
+
+    Both marks are the program's and the provider's, never the user's: the owner mark is taken off first.
+    """
+    text = without_mark(description) or ""
+    found = _STACK_MARK.search(text)
+    if found is None:
+        return text, None
+    return text[: found.start()].removesuffix(" "), found.group("marked") or found.group("managed")
 
 
 def stack_of(owner: str) -> str:
@@ -58,6 +70,7 @@ __all__ = [
     "is_pulumi_managed",
     "owner_of",
     "resource_of",
+    "split_stack_mark",
     "stack_of",
     "with_mark",
     "without_mark",

@@ -401,15 +401,19 @@ class _Unknowns:
                 if self.is_unknown(item):
                     self.locs.append((*loc, key))
                 else:
-                    out[key] = self.strip(item, (*loc, key))
+                    out[key] = self._inner(item, (*loc, key))
             return out
         if isinstance(value, list | tuple):
             kept = [i for i, item in enumerate(value) if not self.is_unknown(item)]
-            self.locs.extend((*loc, i) for i, item in enumerate(value) if self.is_unknown(item))
             if len(kept) < len(value):
+                self.locs.extend((*loc, i) for i, item in enumerate(value) if self.is_unknown(item))
                 self.kept[loc] = kept
-            return [self.strip(value[i], (*loc, i)) for i in kept]
+            return [self._inner(value[i], (*loc, i)) for i in kept]
         return value
+
+    def _inner(self, value: Any, loc: Loc) -> Any:
+        # Most values are scalars: checked here, without a call for each (every Check and Diff strips).
+        return self.strip(value, loc) if isinstance(value, Mapping | list | tuple) else value
 
     def original(self, loc: Loc) -> Loc:
         """Map a location in the stripped value back to the caller's indexes."""

@@ -56,6 +56,7 @@ from provider.schema.keys import (
 )
 from provider.schema.models import RayClusterDetail
 from provider.schema.normalize import lenient, normalize_cpu, normalize_memory, parse_json
+from provider.schema.owner import split_stack_mark
 from provider.schema.paths import Group, Part, parse
 from provider.schema.spec import API_FIELDS, HIDDEN_KEYS, RayClusterInputs, check_inputs
 from provider.stack.config import (
@@ -69,8 +70,6 @@ from provider.stack.files import PROJECT_FILE, project_config, stack_config
 from provider.stack.inherit import BASE_KEY, REMOVE
 
 DEFAULT_PROJECT = "ray-clusters"
-_MARKED = re.compile(r"^(?P<user>.*) \(Pulumi (?P<owner>[^\s()/]+/[^\s()/]+)\)$", re.DOTALL)
-_MANAGED = re.compile(r"^Managed by Pulumi (?P<owner>[^\s()/]+/[^\s()/]+)$")
 #: Live values compared by meaning when an entry is reduced to its differences from the base.
 _SAME_BY: dict[str, Any] = {
     CPU: lenient(normalize_cpu),
@@ -194,12 +193,9 @@ def user_description(live: str | None, owner: str | None) -> tuple[str | None, s
     without one (``config.stack_description``): that mark is the program's, so only the part before it is
     exported. When the live description carries the mark of ``owner`` (``project/stack``), it is sent unchanged.
     """
-    text = live or ""
-    managed, marked = _MANAGED.match(text), _MARKED.match(text)
-    mark = managed or marked
-    user = (marked.group("user") if marked else None) if mark else text
-    user = user or None
-    if not mark or mark.group("owner") == owner:
+    text, marked_for = split_stack_mark(live)  # the owner mark (`` [owner p/s/r]``) is the provider's: never exported
+    user = text or None
+    if marked_for is None or marked_for == owner:
         # Made elsewhere (no mark): the plan does not rewrite a description only to add the mark
         # (plan._adopted_description_keeps_its_text); or it carries this stack's mark already.
         return user, None
@@ -210,7 +206,7 @@ def user_description(live: str | None, owner: str | None) -> tuple[str | None, s
         )
     project, _, stack = owner.partition("/")
     wanted = stack_description(user, project, stack)
-    was = f" (it is marked for Pulumi {mark.group('owner')})" if mark else ""
+    was = f" (it is marked for Pulumi {marked_for})"
     return user, (
         f"description{was}: the first `pulumi up` sends one UpdateRayCluster of the description only, "
         f"to mark it as this stack's: {json.dumps(wanted, ensure_ascii=False)}"

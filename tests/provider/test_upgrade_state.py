@@ -1,8 +1,9 @@
 """Upgrades are invisible: state written by an earlier version previews unchanged, updates and deletes.
 
-`tests/fixtures/state_v0_1_0.json` holds the inputs and outputs exactly as the engine stored them for one
-cluster created by version 0.1.0 (its `_source` says how it was captured). Only the cluster id is replaced:
-the live twin is created in the emulator with the same spec, through the official SDK.
+`tests/fixtures/state_v<version>.json` holds the inputs and outputs exactly as the engine stored them for one
+cluster created by that version (its `_source` says how it was captured). Only the cluster id is replaced: the live
+twin is created in the emulator through the official SDK, with the CreateRayCluster body that version sent when the
+fixture has it (0.2.0: the owner mark in the description), else with the spec's own body (0.1.0).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
 from harness.emulator import Emulator, wait_for_state
 from harness.engine import ProviderServer, Secret
 from provider.resource import RayClusterProvider
+from provider.schema.owner import with_mark
 from provider.schema.spec import check_inputs
 from tests.support.provider_server import WORKSPACE, Engine
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "state_v0_1_0.json"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+VERSIONS = ["0_1_0", "0_2_0"]
 
 
 def _decode(value: Any) -> Any:
@@ -46,15 +49,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@pytest.fixture
-def old_state(emulator: Emulator) -> tuple[str, dict[str, Any], dict[str, Any]]:
+def _stored(version: str) -> dict[str, Any]:
+    return dict(json.loads((FIXTURES / f"state_v{version}.json").read_text()))
+
+
+@pytest.fixture(params=VERSIONS, ids=lambda version: version.replace("_", "."))
+def old_state(emulator: Emulator, request: pytest.FixtureRequest) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """(cluster id, old inputs, old outputs): the stored state, pointed at a live twin in the emulator."""
-    stored = json.loads(FIXTURE.read_text())
+    stored = _stored(request.param)
     inputs, outputs = _decode(stored["inputs"]), _decode(stored["outputs"])
     model, failures = check_inputs({k: v for k, v in _plain(inputs).items() if not k.startswith("__")})
     assert model is not None, failures
-    request = sdk_models.CreateRayClusterRequest().from_map(model.api_body())
-    cluster_id = str(emulator.sdk().create_ray_cluster(WORKSPACE, request).body.cluster_id)
+    create = sdk_models.CreateRayClusterRequest().from_map(stored.get("createBody") or model.api_body())
+    cluster_id = str(emulator.sdk().create_ray_cluster(WORKSPACE, create).body.cluster_id)
     wait_for_state(emulator, WORKSPACE, cluster_id, {"Running"})
     outputs["clusterId"] = cluster_id
     emulator.reset()
@@ -81,7 +88,9 @@ def test_old_state_updates_with_a_minimal_body_and_deletes(engine: Engine, emula
     new_outputs = engine.update(cluster_id, outputs, checked)
 
     (update,) = emulator.journal("UpdateRayCluster")
-    assert update["body"] == {"description": "changed after the upgrade"}
+    owner = inputs.get("owner")  # 0.2.0 state: the provider keeps its owner mark on what it writes
+    sent = with_mark("changed after the upgrade", owner) if owner else "changed after the upgrade"
+    assert update["body"] == {"description": sent}
     assert new_outputs["description"] == "changed after the upgrade"
     engine.destroy(cluster_id, outputs)  # the old outputs, as a destroy right after the upgrade sends them
     assert emulator.clusters() == []
@@ -94,8 +103,9 @@ def test_the_pickled_provider_path_is_frozen() -> None:
     resource fail to preview or destroy.
     """
 
-    stored = json.loads(FIXTURE.read_text())["inputs"]["__provider"]
-    assert isinstance(dill.loads(base64.b64decode(stored)), RayClusterProvider)
+    for version in VERSIONS:
+        stored = _stored(version)["inputs"]["__provider"]
+        assert isinstance(dill.loads(base64.b64decode(stored)), RayClusterProvider), version
 
     blob = base64.b64decode(ProviderServer.serialized_provider(RayClusterProvider()))
     names = [arg for op, arg, _ in pickletools.genops(blob) if op.name in ("SHORT_BINUNICODE", "BINUNICODE")]

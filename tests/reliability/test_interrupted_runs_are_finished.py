@@ -16,6 +16,7 @@ import pytest
 
 from harness.emulator import Emulator
 from harness.engine import ProviderError
+from tests.support.emulator_defaults import DEFAULT_CONFIG
 from tests.support.emulator_journal import applied_writes, calls, when_journal_shows
 from tests.support.provider_server import Engine, StderrMark, private_engine, small_cluster
 
@@ -102,3 +103,40 @@ def test_delete_killed_while_waiting_is_finished_by_the_next_run(emulator: Emula
     deletes = calls(emulator.journal(), "DeleteRayCluster")
     assert [d["status"] for d in deletes] == [200, 404]  # already gone is success
     assert emulator.clusters() == []
+
+
+def test_adoption_killed_after_moving_the_owner_mark_is_finished_by_the_next_up(emulator: Emulator) -> None:
+    """A rename by adoption (B takes A's cluster), cut short after the UpdateRayCluster that moved the mark: Pulumi
+    recorded nothing for B and still holds A. The next `up` adopts again without writing, A's delete forgets the
+    cluster instead of deleting it, and B then previews no change."""
+    owner_a, owner_b = "ray-clusters/dev/analytics", "ray-clusters/dev/analytics-v2"
+    adopting = small_cluster(owner=owner_b)
+    adopting["headSpec"]["cpu"] = 4  # a resize in the same `up`: the pods restart, and the wait outlives the process
+    with private_engine(emulator) as first:
+        a = Engine(first.server, first.provider, "analytics")
+        cluster_id, a_outputs = a.up_create(small_cluster(owner=owner_a))
+        adopting["adoptClusterId"] = cluster_id
+        emulator.configure(startupSeconds=3600)
+        b = Engine(first.server, first.provider, "analytics-v2")
+        killed_during(b, emulator, "UpdateRayCluster", lambda: b.up_create(adopting))
+    (cluster,) = emulator.clusters()
+    assert cluster["description"].endswith(f"[owner {owner_b}]")  # the write landed before the process died
+    emulator.configure(**DEFAULT_CONFIG)
+    emulator.force_state(cluster_id, "Running")
+    emulator.reset()
+
+    with private_engine(emulator) as second:
+        mark = StderrMark(second.server)
+        b = Engine(second.server, second.provider, "analytics-v2")
+        b_id, b_outputs = b.up_create(adopting)  # the engine runs B's create again
+        Engine(second.server, second.provider, "analytics").destroy(cluster_id, a_outputs)  # the rename's delete
+        text = mark.text()
+        assert b_id == cluster_id and b_outputs["state"] == "Running"
+        assert "ownership moves" not in text  # the mark is B's already
+        assert f"analytics ({cluster_id}): not deleted: the cluster is now managed by analytics-v2 (adopted)" in text
+        assert b.preview(cluster_id, b_outputs, adopting).changes == "DIFF_NONE"
+
+    assert applied_writes(emulator.journal()) == []  # nothing sent again, nothing deleted
+    (cluster,) = emulator.clusters()
+    assert cluster["state"] == "Running" and cluster["headSpec"]["cpu"] == "4"
+    assert cluster["description"].endswith(f"[owner {owner_b}]")

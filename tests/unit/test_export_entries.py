@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from provider.core.plan import plan_update, same_declaration
 from provider.schema.models import RayClusterDetail
+from provider.schema.owner import without_mark
 from provider.schema.spec import IDENTITY_INPUTS, HeadSpec, RayClusterInputs, WorkerGroup, check_inputs
 from provider.stack.config import parse_clusters, stack_description
 from provider.stack.export import (
@@ -220,6 +221,11 @@ def test_a_replica_the_autoscaler_owns_is_left_out() -> None:
         (f"Batch (Pulumi {OWNER})", "Batch", False),
         (f"Managed by Pulumi {OWNER}", None, False),
         ("Batch (Pulumi ray-clusters/staging)", "Batch", True),
+        # Written by 0.2.0: the owner mark follows the stack mark; neither is the user's.
+        (f"Batch (Pulumi {OWNER}) [owner {OWNER}/batch]", "Batch", False),
+        (f"Managed by Pulumi {OWNER} [owner {OWNER}/batch]", None, False),
+        ("Batch (Pulumi ray-clusters/staging) [owner ray-clusters/staging/batch]", "Batch", True),
+        ("Made in the console [owner ray-clusters/staging/batch]", "Made in the console", False),
         ("Made in the console", "Made in the console", False),  # made elsewhere: adopted as it is, no write
         (None, None, False),
         ("", None, False),
@@ -231,7 +237,7 @@ def test_the_description_is_the_users_part_and_a_rewrite_is_said(live: str | Non
     assert (note is not None) == rewritten
     marked = "Pulumi" in (live or "")
     if marked and not rewritten:  # what the program will send is what is live: no write
-        assert stack_description(got, PROJECT, STACK) == live
+        assert stack_description(got, PROJECT, STACK) == without_mark(live)  # the owner mark is the provider's
     # No stack given: a marked description cannot be checked; one made elsewhere is kept as it is (no write).
     assert (user_description(live, None)[1] is not None) == marked
 
