@@ -8,8 +8,9 @@ pydantic errors into one ``Failure(path, reason)`` per bad property with a sente
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Callable, Mapping
-from functools import partial
+from functools import lru_cache, partial
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
@@ -429,20 +430,48 @@ class _Unknowns:
         return any(loc[: len(unknown)] == unknown for unknown in self.locs)
 
 
+def _validate(cleaned: Any) -> RayClusterInputs:
+    return RayClusterInputs.model_validate(cleaned, by_alias=True, by_name=False)
+
+
+@lru_cache(maxsize=1024)
+def _validated(text: str) -> RayClusterInputs:
+    """The model of inputs given as their JSON text, remembered: the engine's Diff sends again the very inputs its
+    Check validated, and every preview repeats the last one's. The model is frozen, so sharing it is safe; a refusal
+    raises every time (it is not remembered)."""
+    return _validate(json.loads(text))
+
+
+def _as_json(value: Any) -> str | None:
+    """Exact JSON text of plain inputs (2 and 2.0, true and 1, key order all kept apart), or None for anything JSON
+    cannot say exactly (such inputs are simply validated, not remembered)."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_not_json)
+    except (TypeError, ValueError):
+        return None
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
 def check_inputs(
     props: Mapping[str, Any], *, is_unknown: Callable[[Any], bool] = lambda v: False
 ) -> tuple[RayClusterInputs | None, list[Failure]]:
     """Validate declared inputs; return the model (None if anything is unknown or wrong) and the failures.
 
     Keys starting with ``__`` (the engine's ``__provider``) are ignored. Unknown values (preview) are
-    accepted and the rules that need them are skipped.
+    accepted and the rules that need them are skipped. An unknown is a value of a type of its own (Pulumi's
+    ``Unknown``), never plain JSON: inputs that are all plain JSON are validated once per distinct text and the model
+    remembered (``_validated``), because the engine's Diff sends again the very inputs its Check validated.
     """
     unknowns = _Unknowns(is_unknown)
     if is_unknown(props):
         return None, []
-    cleaned = unknowns.strip({k: v for k, v in props.items() if not str(k).startswith("__")})
+    declared = {k: v for k, v in props.items() if not str(k).startswith("__")}
+    text = _as_json(declared)  # None for anything JSON cannot say, an unknown value first of all
     try:
-        model = RayClusterInputs.model_validate(cleaned, by_alias=True, by_name=False)
+        model = _validated(text) if text is not None else _validate(unknowns.strip(declared))
     except ValidationError as exc:
         failures: dict[str, Failure] = {}
         for error in exc.errors():

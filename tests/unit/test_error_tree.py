@@ -21,6 +21,7 @@ PROVIDER = Path(provider.__file__).parent
 PROTOCOL: dict[tuple[str, str], str] = {
     ("__init__.py", "AttributeError"): "a module's __getattr__ (PEP 562)",
     ("client/api.py", "TypeError"): "a json.dumps default hook",
+    ("schema/spec.py", "TypeError"): "a json.dumps default hook",
     ("wire.py", "TypeError"): "a wrong call of the Python API",
     ("resource.py", "TypeError"): "a wrong call of the Python API",
     ("core/lifecycle.py", "AssertionError"): "an invariant, as an assert statement states it",

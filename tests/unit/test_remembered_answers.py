@@ -1,5 +1,5 @@
-"""The normalizers a Diff calls dozens of times remember their answers (issue 18, Diff CPU): a remembered answer
-must be exactly the one the function gives, whatever was asked before it.
+"""The normalizers a Diff calls dozens of times, and the validation of inputs, remember their answers (issue 18,
+Diff CPU): a remembered answer must be exactly the one the function gives, whatever was asked before it.
 
 Python finds 1, 1.0 and True equal (and equal hashes), so an answer kept for one must never be given for another;
 a refused value must be refused every time; an unhashable value is computed, not refused.
@@ -15,6 +15,7 @@ import pytest
 
 from provider.schema.errors import InvalidValueError
 from provider.schema.normalize import canonical_json, cpu_cores, memory_gib, normalize_cpu, normalize_memory
+from provider.schema.spec import RayClusterInputs, check_inputs
 
 REMEMBERED: list[Callable[[Any], Any]] = [cpu_cores, normalize_cpu, memory_gib, normalize_memory, canonical_json]
 
@@ -62,3 +63,56 @@ def test_unhashable_values_are_computed() -> None:
     assert canonical_json({"b": 1.0, "a": [2, 3.0]}) == '{"a":[2,3],"b":1}'
     with pytest.raises(InvalidValueError, match="not understood"):
         memory_gib(["8Gi"])
+
+
+# -- validated inputs: the engine's Diff sends again the inputs its Check validated ------------------------------
+
+WORKSPACE = "w-0123456789ab"
+
+
+def _props(**fields: Any) -> dict[str, Any]:
+    group = {"groupName": "cpu", "workerType": "CPU", "replica": 1.0, "cpu": 2.0, "memory": "8Gi"}
+    return {"workspaceId": WORKSPACE, "name": "analytics", "workerSpec": [group], **fields}
+
+
+def test_inputs_validated_again_are_the_same_model() -> None:
+    first, _ = check_inputs(_props())
+    again, _ = check_inputs(_props())
+    assert first is not None and again is first  # remembered, not validated again
+    assert again == _fresh(_props())
+
+
+def test_true_is_not_one_replica_after_one_was_validated() -> None:
+    one = _props()
+    refused = _props()
+    refused["workerSpec"][0]["replica"] = True
+    assert one == refused  # in Python, True == 1.0: only the inputs' exact text tells them apart
+    assert check_inputs(one)[0] is not None
+    model, failures = check_inputs(refused)
+    assert model is None and [f.path for f in failures] == ["workerSpec[0].replica"]
+
+
+def test_key_order_is_kept_apart() -> None:
+    ab, _ = check_inputs(_props(extraParam={"a": 1, "b": 2}))
+    ba, _ = check_inputs(_props(extraParam={"b": 2, "a": 1}))
+    assert ab is not None and ba is not None
+    assert (ab.extra_param, ba.extra_param) == ('{"a":1,"b":2}', '{"b":2,"a":1}')  # sent as declared
+
+
+def test_unknown_inputs_are_not_answered_from_known_ones() -> None:
+    class Unknown:
+        pass
+
+    check_inputs(_props(description="known"))
+    model, failures = check_inputs(_props(description=Unknown()), is_unknown=lambda v: isinstance(v, Unknown))
+    assert model is None and failures == []
+
+
+def test_a_refused_input_is_refused_every_time() -> None:
+    for _ in range(3):
+        model, failures = check_inputs(_props(name=""))
+        assert model is None and [f.path for f in failures] == ["name"]
+
+
+def _fresh(props: dict[str, Any]) -> RayClusterInputs:
+    return RayClusterInputs.model_validate(props, by_alias=True, by_name=False)
