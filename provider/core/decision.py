@@ -177,8 +177,7 @@ def _decide_update(
     # that the option reaches the outputs; so are inputs the live cluster already matches.
     inputs_changed = previous is None or not same_declaration(previous, declared)
     action: Action = "update" if (not plan.empty or step is not None or inputs_changed) else "none"
-    before = capacity_of(live_body)
-    after = before if plan.after == live_body else capacity_of(plan.after)  # the common case: nothing to lay over
+    before, after = capacity_of(live_body), capacity_of(plan.after)
     return _Draft(here, declared.name, cluster_id, action, (), plan.changes, step, tuple(lines), before, after)
 
 

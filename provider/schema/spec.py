@@ -402,19 +402,15 @@ class _Unknowns:
                 if self.is_unknown(item):
                     self.locs.append((*loc, key))
                 else:
-                    out[key] = self._inner(item, (*loc, key))
+                    out[key] = self.strip(item, (*loc, key))
             return out
         if isinstance(value, list | tuple):
             kept = [i for i, item in enumerate(value) if not self.is_unknown(item)]
+            self.locs.extend((*loc, i) for i, item in enumerate(value) if self.is_unknown(item))
             if len(kept) < len(value):
-                self.locs.extend((*loc, i) for i, item in enumerate(value) if self.is_unknown(item))
                 self.kept[loc] = kept
-            return [self._inner(value[i], (*loc, i)) for i in kept]
+            return [self.strip(value[i], (*loc, i)) for i in kept]
         return value
-
-    def _inner(self, value: Any, loc: Loc) -> Any:
-        # Most values are scalars: checked here, without a call for each (every Check and Diff strips).
-        return self.strip(value, loc) if isinstance(value, Mapping | list | tuple) else value
 
     def original(self, loc: Loc) -> Loc:
         """Map a location in the stripped value back to the caller's indexes."""
@@ -443,8 +439,8 @@ def _validated(text: str) -> RayClusterInputs:
 
 
 def _as_json(value: Any) -> str | None:
-    """Exact JSON text of plain inputs (2 and 2.0, true and 1, key order all kept apart), or None for anything JSON
-    cannot say exactly (such inputs are simply validated, not remembered)."""
+    """JSON text of plain inputs that tells apart what validation tells apart (2 and 2.0, true and 1, key order; keys
+    are strings in every property bag), or None for a value JSON cannot write (validated, not remembered)."""
     try:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_not_json)
     except (TypeError, ValueError):
