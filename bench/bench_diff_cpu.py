@@ -86,9 +86,9 @@ def cpu_seconds(pid: int) -> float:
 
 def _old_inputs(outputs: dict[str, Any]) -> dict[str, Any]:
     """What the engine sends Check as olds: the inputs of the last deployment."""
-    from provider.core.decision import INPUT_KEYS
+    from provider.core.decision import input_props
 
-    return {key: value for key, value in outputs.items() if key in INPUT_KEYS}
+    return input_props(outputs)
 
 
 def _declared(outputs: dict[str, Any]) -> dict[str, Any]:
@@ -162,21 +162,12 @@ def _in_process(endpoint: str, made: Made, rounds: int = ROUNDS) -> dict[str, fl
     return {key: statistics.median(values) for key, values in passes.items()}
 
 
-def _plain(value: Any) -> Any:
-    """Outputs as the provider receives them: the engine strips secret wrappers (acceptSecrets is False)."""
-    from harness.engine import Secret
-
-    if isinstance(value, Secret):
-        return _plain(value.value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return [_plain(v) for v in value] if isinstance(value, list | tuple) else value
-
-
 def _in_process_of(root: Path, endpoint: str, made: Made) -> dict[str, float]:
     """`_in_process` in a process whose `provider` package is the one under `root` (this file's stays importable)."""
+    from harness.engine import revealed  # the outputs as the provider receives them: secrets unwrapped
+
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump({"endpoint": endpoint, "made": _plain(made)}, handle)
+        json.dump({"endpoint": endpoint, "made": revealed(made)}, handle)
     try:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(ROOT)])}
         answer = subprocess.run(

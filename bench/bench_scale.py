@@ -165,22 +165,15 @@ def _preview(server: Any, emulator: Any, n: int) -> dict[str, float]:
 
 def _bytes_per_node(server: Any, emulator: Any) -> float:
     """Outputs (compact JSON, secrets unwrapped) of a 42-node cluster minus a 2-node one, per extra node."""
-    from harness.engine import Secret
+    from harness.engine import revealed
     from provider.resource import RayClusterProvider
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, Secret):
-            return plain(value.value)
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return [plain(v) for v in value] if isinstance(value, list) else value
 
     sizes = []
     for replica in (SMALL, LARGE):
         name = f"size-{replica:02d}"
         group = {"groupName": "w", "workerType": "CPU", "replica": replica, "cpu": 4, "memory": "16Gi"}
         _, outputs = Engine(server, RayClusterProvider(), name).create(cluster_inputs(name=name, workerSpec=[group]))
-        sizes.append(len(json.dumps(plain(outputs), separators=(",", ":")).encode()))
+        sizes.append(len(json.dumps(revealed(outputs), separators=(",", ":")).encode()))
     return (sizes[1] - sizes[0]) / (LARGE - SMALL)
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "ProviderServer",
     "Secret",
     "apply_additional_secret_outputs",
+    "revealed",
     "secret",
 ]
 
@@ -94,6 +95,16 @@ class Secret:
     def __repr__(self) -> str:
         # Never print the wrapped value: fixtures may hold (demo) credentials.
         return "Secret([secret])"
+
+
+def revealed(value: Any) -> Any:
+    """``value`` with every ``Secret`` unwrapped, lists and tuples as lists: the property bag as the provider receives
+    it (the engine strips secret wrappers before it calls a provider that does not accept secrets)."""
+    if isinstance(value, Secret):
+        return revealed(value.value)
+    if isinstance(value, dict):
+        return {k: revealed(v) for k, v in value.items()}
+    return [revealed(v) for v in value] if isinstance(value, list | tuple) else value
 
 
 def secret(value: Any) -> Secret:

@@ -11,26 +11,16 @@ import json
 from typing import Any
 
 from harness.emulator import Emulator
-from harness.engine import Secret
+from harness.engine import revealed
 from tests.support.provider_server import Engine, small_cluster
 
 SMALL, LARGE = 1, 41  # worker replicas: 2 and 42 nodes with the head
 AIM_BYTES_PER_NODE = 64
 
 
-def plain(value: Any) -> Any:
-    if isinstance(value, Secret):
-        return plain(value.value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
 def stored_bytes(outputs: dict[str, Any]) -> int:
     """Size of the outputs as JSON (compact), the way they sit in the state file."""
-    return len(json.dumps(plain(outputs), separators=(",", ":")).encode())
+    return len(json.dumps(revealed(outputs), separators=(",", ":")).encode())
 
 
 def one_group(replica: int, name: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import pytest
 from alibabacloud_emr_serverless_spark20230808 import models as sdk_models
 
 from harness.emulator import Emulator, wait_for_state
-from harness.engine import ProviderServer, Secret
+from harness.engine import ProviderServer, Secret, revealed
 from provider.resource import RayClusterProvider
 from provider.schema.owner import with_mark
 from provider.schema.spec import check_inputs
@@ -39,16 +39,6 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Secret):
-        return _plain(value.value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _stored(version: str) -> dict[str, Any]:
     return dict(json.loads((FIXTURES / f"state_v{version}.json").read_text()))
 
@@ -58,7 +48,7 @@ def old_state(emulator: Emulator, request: pytest.FixtureRequest) -> tuple[str, 
     """(cluster id, old inputs, old outputs): the stored state, pointed at a live twin in the emulator."""
     stored = _stored(request.param)
     inputs, outputs = _decode(stored["inputs"]), _decode(stored["outputs"])
-    model, failures = check_inputs({k: v for k, v in _plain(inputs).items() if not k.startswith("__")})
+    model, failures = check_inputs({k: v for k, v in revealed(inputs).items() if not k.startswith("__")})
     assert model is not None, failures
     create = sdk_models.CreateRayClusterRequest().from_map(stored.get("createBody") or model.api_body())
     cluster_id = str(emulator.sdk().create_ray_cluster(WORKSPACE, create).body.cluster_id)
